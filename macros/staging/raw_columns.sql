@@ -1,0 +1,42 @@
+{#
+    The raw file contract: the columns of each raw CRM file, in file order. Staging selects them,
+    the run-start hook checks every file's header against them, and the same hook fails if the
+    source YAML documents a different list, so code, docs and files cannot drift apart.
+#}
+{% macro raw_file_contract() %}
+    {{ return({
+        'clients': [
+            'source_system', 'client_id', 'client_name', 'client_type', 'email', 'phone',
+            'address_line', 'city', 'postcode', 'state', 'country', 'date_of_birth', 'tax_id',
+            'parent_client_id', 'industry', 'annual_revenue', 'created_at', 'updated_at',
+        ],
+        'products': ['stock_code', 'description', 'category', 'unit_price', 'launch_date', 'status'],
+        'transactions': [
+            'invoice_no', 'stock_code', 'description', 'quantity', 'unit_price', 'invoice_date',
+            'client_id', 'country',
+        ],
+    }) }}
+{% endmacro %}
+
+{# Selects every contract column of a raw table as raw_<column>, keeping the text untouched. #}
+{% macro select_raw_columns(table_name) -%}
+    {%- for column in raw_file_contract()[table_name] %}
+        {{ column }} as raw_{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{# Fingerprint over the raw_<column> copies of a raw table's contract columns. #}
+{% macro raw_row_hash(table_name) -%}
+    {%- set prefixed = [] -%}
+    {%- for column in raw_file_contract()[table_name] -%}
+        {%- do prefixed.append('raw_' ~ column) -%}
+    {%- endfor -%}
+    {{ row_hash(prefixed) }}
+{%- endmacro %}
+
+{# The raw_<column> copies under their original names: what a rejected row looked like in the file. #}
+{% macro restore_raw_columns(table_name) -%}
+    {%- for column in raw_file_contract()[table_name] %}
+        raw_{{ column }} as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

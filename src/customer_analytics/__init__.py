@@ -1,0 +1,1 @@
+"""customer_analytics: tooling around the dbt warehouse (raw data generator)."""
