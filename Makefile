@@ -26,6 +26,7 @@ build: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint
 
 test: lint

@@ -1,0 +1,57 @@
+"""Shared fixtures: run dbt as a user would (a subprocess from the project root) into temp dirs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = PROJECT_ROOT / "data" / "raw"
+DBT = Path(sys.executable).with_name("dbt")
+DBT_TIMEOUT_S = 900
+
+
+@dataclass
+class DbtRun:
+    returncode: int
+    output: str
+
+
+def run_dbt(args: list[str], tmp_dir: Path, duckdb_path: Path | None = None) -> DbtRun:
+    """Run the dbt CLI against the project with its own target/log dirs under tmp_dir."""
+    env = {
+        **os.environ,
+        "PYTHONWARNINGS": "ignore",
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_TARGET": "duckdb",
+        "DUCKDB_PATH": str(duckdb_path or tmp_dir / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_dir / "target"),
+        "DBT_LOG_PATH": str(tmp_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
+    completed = subprocess.run(
+        [str(DBT), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DBT_TIMEOUT_S,
+        check=False,
+    )
+    return DbtRun(completed.returncode, completed.stdout + completed.stderr)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory) -> Path:
+    """The committed sample built once with `dbt build` into a temporary DuckDB file."""
+    tmp_dir = tmp_path_factory.mktemp("build")
+    duckdb_path = tmp_dir / "warehouse.duckdb"
+    run = run_dbt(["build"], tmp_dir, duckdb_path)
+    assert run.returncode == 0, run.output[-5000:]
+    return duckdb_path
