@@ -1,0 +1,79 @@
+"""The dbt Python models' model(dbt, session) shells run on both engines and agree: DuckDB hands
+them relations with .df(), Snowpark (local testing mode, no account needed) DataFrames with
+.to_pandas() and upper-case column names."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT, SAMPLE_DIR
+
+
+def load_model(relative_path: str):
+    path = PROJECT_ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class StandInConfig:
+    """dbt.config: callable (model-level config) and .get() for configured values."""
+
+    def __init__(self, values: dict):
+        self.values = values
+
+    def __call__(self, **_: object) -> None:
+        return None
+
+    def get(self, key: str):
+        return self.values[key]
+
+
+class StandInDbt:
+    def __init__(self, refs: dict, config: dict):
+        self.refs = refs
+        self.config = StandInConfig(config)
+
+    def ref(self, name: str):
+        return self.refs[name]
+
+
+@pytest.fixture(scope="module")
+def snowpark_session():
+    from snowflake.snowpark import Session
+
+    session = Session.builder.config("local_testing", True).create()
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def staged_like_clients() -> pd.DataFrame:
+    clients = pd.read_csv(SAMPLE_DIR / "clients.csv", dtype=str)
+    return clients.drop_duplicates("client_id").head(400).reset_index(drop=True)
+
+
+def test_client_dedupe_model_agrees_on_duckdb_and_snowpark(snowpark_session, staged_like_clients):
+    dedupe = load_model("python_models/identity/int_clients_clustered.py")
+    config = {"match_threshold": "85"}
+    connection = duckdb.connect()
+    connection.register("clients_frame", staged_like_clients)
+    on_duckdb = dedupe.model(
+        StandInDbt({"stg_crm__clients": connection.sql("select * from clients_frame")}, config),
+        connection,
+    )
+    snowpark_clients = snowpark_session.create_dataframe(
+        staged_like_clients.rename(columns=str.upper)
+    )
+    on_snowpark = dedupe.model(
+        StandInDbt({"stg_crm__clients": snowpark_clients}, config), snowpark_session
+    )
+    expected = dedupe.deduplicate_clients(staged_like_clients, threshold=85)
+
+    assert (on_duckdb["cluster_size"] > 1).any()
+    pd.testing.assert_frame_equal(on_duckdb, expected)
+    pd.testing.assert_frame_equal(on_snowpark, expected)
