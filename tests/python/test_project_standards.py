@@ -1,0 +1,83 @@
+"""Project standards checked against what dbt actually built, so docs and tests cannot drift
+from the code: every model, seed and column is described, documented columns exist, every model
+has a key test, and CORE models have enforced contracts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_warehouse_build import query
+
+DOCUMENTED_TYPES = ("model", "seed")
+
+
+@pytest.fixture(scope="module")
+def manifest(built_warehouse) -> dict:
+    return json.loads((built_warehouse.parent / "target" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def nodes(manifest) -> list[dict]:
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in DOCUMENTED_TYPES
+        and node["package_name"] == "customer_analytics"
+    ]
+
+
+@pytest.fixture(scope="module")
+def built_columns(built_warehouse) -> dict[tuple[str, str], set[str]]:
+    columns: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in query(
+        built_warehouse,
+        "select table_schema, table_name, column_name from information_schema.columns",
+    ):
+        columns.setdefault((schema, table), set()).add(column)
+    return columns
+
+
+def test_every_model_and_seed_is_described(nodes):
+    undescribed = [node["name"] for node in nodes if not node["description"].strip()]
+    assert nodes and undescribed == []
+
+
+def test_documented_columns_are_exactly_the_built_columns(nodes, built_columns):
+    drift = {}
+    for node in nodes:
+        built = built_columns[(node["schema"], node["alias"])]
+        documented = set(node["columns"])
+        if built != documented:
+            drift[node["name"]] = {
+                "undocumented": sorted(built - documented),
+                "not_built": sorted(documented - built),
+            }
+    assert drift == {}
+
+
+def test_every_documented_column_has_a_description(nodes):
+    missing = [
+        f"{node['name']}.{name}"
+        for node in nodes
+        for name, column in node["columns"].items()
+        if not column["description"].strip()
+    ]
+    assert missing == []
+
+
+def test_every_model_has_a_key_test(manifest, nodes):
+    keyed = {
+        test["attached_node"]
+        for test in manifest["nodes"].values()
+        if test["resource_type"] == "test"
+        and (test.get("test_metadata") or {}).get("name") in ("unique", "unique_combination")
+    }
+    models = [node for node in nodes if node["resource_type"] == "model"]
+    assert [node["name"] for node in models if node["unique_id"] not in keyed] == []
+
+
+def test_core_models_enforce_contracts(nodes):
+    core = [node for node in nodes if node["resource_type"] == "model" and node["schema"] == "core"]
+    assert core
+    assert [node["name"] for node in core if not node["config"]["contract"]["enforced"]] == []
