@@ -22,12 +22,14 @@ class DbtRun:
     output: str
 
 
-def run_dbt(args: list[str], tmp_dir: Path, duckdb_path: Path | None = None) -> DbtRun:
+def run_dbt(
+    args: list[str], tmp_dir: Path, duckdb_path: Path | None = None, cwd: Path = PROJECT_ROOT
+) -> DbtRun:
     """Run the dbt CLI against the project with its own target/log dirs under tmp_dir."""
     env = {
         **os.environ,
         "PYTHONWARNINGS": "ignore",
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_PROFILES_DIR": str(cwd),
         "DBT_TARGET": "duckdb",
         "DUCKDB_PATH": str(duckdb_path or tmp_dir / "warehouse.duckdb"),
         "DBT_TARGET_PATH": str(tmp_dir / "target"),
@@ -37,7 +39,7 @@ def run_dbt(args: list[str], tmp_dir: Path, duckdb_path: Path | None = None) -> 
     }
     completed = subprocess.run(
         [str(DBT), *args],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
