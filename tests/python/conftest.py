@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,6 +15,24 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "raw"
 DBT = Path(sys.executable).with_name("dbt")
 DBT_TIMEOUT_S = 900
+
+
+PROJECT_PARTS = [
+    "dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds", "snapshots",
+    "tests/generic", "tests/marts", "tests/seeds", "analyses",
+]  # fmt: skip
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the dbt project (not its data) that a test may change without touching the repo."""
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.exists():
+            target.joinpath(part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target / part)
+    return target
 
 
 @dataclass

@@ -8,30 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, SAMPLE_DIR, run_dbt
+from conftest import SAMPLE_DIR, copy_project, run_dbt
 from test_warehouse_build import query
 
-PROJECT_PARTS = [
-    "dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds", "snapshots",
-    "tests/generic", "tests/marts", "tests/seeds", "analyses",
-]  # fmt: skip
 WHITELISTED_CLIENT = "SF-0109821"
 NEW_RULE = {
     "rule_id": "WL-HISTORY", "rule_type": "whitelist", "priority": "1",
     "client_id": WHITELISTED_CLIENT, "territory_id": "T-KEY", "advisor_id": "A002",
     "effective_from": "2023-01-01", "description": "Moved to key accounts between builds",
 }  # fmt: skip
-
-
-def copy_project(target: Path) -> Path:
-    for part in PROJECT_PARTS:
-        source = PROJECT_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.exists():
-            target.joinpath(part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target / part)
-    return target
 
 
 def append_row(path: Path, values: dict) -> None:

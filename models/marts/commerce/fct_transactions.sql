@@ -1,0 +1,78 @@
+{#
+    Invoice lines at line grain. Incremental: each run merges lines that are new and lines
+    whose golden client changed (dedupe can merge clusters, which re-keys their clients), and
+    the post-hook deletes lines no longer staged, so an incremental run gives the same rows as
+    a full refresh. Lines whose client record was rejected in staging keep a NULL client_key
+    and say why in client_match_status: nothing is dropped.
+#}
+{{ config(
+    materialized='incremental',
+    unique_key='transaction_line_key',
+    incremental_strategy='merge',
+    on_schema_change='fail',
+    post_hook=(
+        "delete from {{ this }} where transaction_line_key not in"
+        " (select transaction_line_id from {{ ref('stg_crm__transactions') }})"
+    ),
+) }}
+
+with
+
+lines as (
+    select * from {{ ref('stg_crm__transactions') }}
+),
+
+xref as (
+    select * from {{ ref('client_xref') }}
+),
+
+rejected_clients as (
+    select distinct trim(client_id) as client_id
+    from {{ ref('stg_crm__clients_rejected') }}
+    where client_id is not null
+),
+
+resolved as (
+    select
+        lines.transaction_line_id as transaction_line_key,
+        lines.invoice_no,
+        xref.client_key,
+        lines.client_id as source_client_id,
+        case
+            when xref.client_key is not null then 'matched'
+            when rejected_clients.client_id is not null then 'client_record_rejected'
+            else 'unknown_client'
+        end as client_match_status,
+        lines.stock_code as product_key,
+        lines.invoice_at,
+        lines.invoice_date,
+        lines.quantity,
+        lines.unit_price,
+        lines.line_amount as net_amount,
+        lines.is_cancellation,
+        lines.is_non_product,
+        lines.country
+    from lines
+    left join xref
+        on lines.client_id = xref.source_client_id
+    left join rejected_clients
+        on lines.client_id = rejected_clients.client_id
+),
+
+{% if is_incremental_run() %}
+changed as (
+    select resolved.*
+    from resolved
+    left join {{ this }} as existing
+        on resolved.transaction_line_key = existing.transaction_line_key
+    where
+        existing.transaction_line_key is null
+        or existing.client_key is distinct from resolved.client_key
+),
+{% endif %}
+
+final as (
+    select * from {% if is_incremental_run() %}changed{% else %}resolved{% endif %}
+)
+
+select * from final
