@@ -1,10 +1,10 @@
 {#
     Recency, frequency, monetary value and tenure per golden client as of the as-of date, from
-    product lines before that date only. Scores 1-5 are quintiles by percent rank among buying
-    clients (5 = most recent / most frequent / highest spend); tied values share the lowest
-    score of their group. The
-    named segment comes from the rfm_segments seed on (r_score, f_score). Clients with no
-    purchase before the as-of date get NULL scores and the segment 'No Purchases'.
+    product lines before that date only (int_client_product_lines). Scores 1-5 are quintiles
+    by percent rank among buying clients (5 = most recent / most frequent / highest spend);
+    tied values share the lowest score of their group. The named segment comes from the
+    rfm_segments seed on (r_score, f_score). Clients with no purchase before the as-of date
+    get NULL scores and the segment 'No Purchases'.
 #}
 with
 
@@ -13,11 +13,7 @@ clients as (
 ),
 
 lines as (
-    select * from {{ ref('fct_transactions') }}
-    where
-        client_key is not null
-        and not is_non_product
-        and invoice_date < {{ as_of_date() }}
+    select * from {{ ref('int_client_product_lines') }}
 ),
 
 segments as (
