@@ -63,11 +63,11 @@ resolved as (
 changed as (
     select resolved.*
     from resolved
-    left join {{ this }} as existing
-        on resolved.transaction_line_key = existing.transaction_line_key
+    left join {{ this }} as loaded
+        on resolved.transaction_line_key = loaded.transaction_line_key
     where
-        existing.transaction_line_key is null
-        or existing.client_key is distinct from resolved.client_key
+        loaded.transaction_line_key is null
+        or loaded.client_key is distinct from resolved.client_key
 ),
 {% endif %}
 
