@@ -79,12 +79,12 @@ scored as (
 
 final as (
     {%- for metric in metrics %}
-        select
-            cast('client_dedupe' as {{ dbt.type_string() }}) as model_name,
-            cast('{{ metric }}' as {{ dbt.type_string() }}) as metric_name,
-            cast({{ metric }} as double) as metric_value
-        from scored
-        {{ 'union all' if not loop.last }}
+    select
+        cast('client_dedupe' as {{ dbt.type_string() }}) as model_name,
+        cast('{{ metric }}' as {{ dbt.type_string() }}) as metric_name,
+        cast({{ metric }} as double) as metric_value
+    from scored
+    {{ 'union all' if not loop.last }}
     {%- endfor %}
 )
 
