@@ -152,3 +152,38 @@ def test_client_features_use_only_rows_before_the_as_of_date(early_warehouse):
     pd.testing.assert_frame_equal(
         actual.sort_index(), expected.sort_index(), check_dtype=False, check_like=True, atol=0.01
     )
+
+
+def test_monthly_metrics_reconcile_with_transaction_lines(built_warehouse):
+    lines = product_lines(built_warehouse)
+    lines = lines[lines["invoice_date"] < lines["as_of_date"]]
+    month = lines["invoice_date"].dt.strftime("%Y-%m")
+    purchases = lines[~lines["is_cancellation"]]
+    first_month = purchases.groupby("client_key")["invoice_date"].min().dt.strftime("%Y-%m")
+    expected = pd.DataFrame(
+        {
+            "net_revenue": lines.groupby(month)["net_amount"].sum().astype(float),
+            "purchase_invoices": purchases.groupby(month)["invoice_no"].nunique(),
+            "active_clients": purchases.groupby(month)["client_key"].nunique(),
+            "new_clients": first_month.value_counts(),
+        }
+    ).fillna(0)
+    actual = frame(
+        built_warehouse,
+        """
+        select strftime(month_start, '%Y-%m') as month,
+            cast(net_revenue as double) as net_revenue, purchase_invoices, active_clients,
+            new_clients
+        from core.business_metrics_monthly
+        """,
+    )
+    actual = actual.set_index("month")
+    assert len(actual) == 36
+    pd.testing.assert_frame_equal(
+        actual.sort_index(),
+        expected.sort_index(),
+        check_dtype=False,
+        check_index_type=False,
+        check_names=False,
+        atol=0.01,
+    )
