@@ -11,7 +11,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test lint docs data clean
+.PHONY: install build test lint plots docs data clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-docs: install
+# Plots of the scoring models (PNG, shown in the docs site) from the built warehouse.
+plots: install
+	$(BIN)/python -m customer_analytics.plots --warehouse warehouse.duckdb --out assets/plots
+
+docs: plots
 	$(BIN)/dbt docs generate
 
 data: install

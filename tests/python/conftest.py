@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -33,6 +34,15 @@ def copy_project(target: Path) -> Path:
             target.joinpath(part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target / part)
     return target
+
+
+def load_python_model(relative_path: str):
+    """A dbt Python model file imported as a module, so its pure functions can be tested."""
+    path = PROJECT_ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @dataclass

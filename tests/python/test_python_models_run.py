@@ -77,3 +77,51 @@ def test_client_dedupe_model_agrees_on_duckdb_and_snowpark(snowpark_session, sta
     assert (on_duckdb["cluster_size"] > 1).any()
     pd.testing.assert_frame_equal(on_duckdb, expected)
     pd.testing.assert_frame_equal(on_snowpark, expected)
+
+
+SCORING_MODELS = {
+    "python_models/scoring/int_client_clv.py": {"annual_discount_rate": "0.1"},
+    "python_models/scoring/int_client_churn.py": {"horizon_days": "90"},
+    "python_models/scoring/int_client_segments.py": {"min_segments": "3", "max_segments": "8"},
+}
+
+
+@pytest.fixture(scope="module")
+def scoring_inputs(built_warehouse) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        return {
+            "int_client_invoices": connection.sql(
+                "select * from stage.int_client_invoices order by client_key, invoice_no"
+            ).df(),
+            "rfm": connection.sql("select * from core.rfm order by client_key").df(),
+        }
+
+
+def snowpark_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python values as Snowflake hands them over: dates as date, NULL as None, upper-case
+    names (the local emulator reads pandas timestamps as strings)."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            values = frame[column].dt.date if column.endswith("_date") else frame[column]
+            plain[column] = [None if pd.isna(v) else v for v in values.tolist()]
+    return plain.rename(columns=str.upper)
+
+
+@pytest.mark.parametrize("model_path", SCORING_MODELS)
+def test_scoring_models_agree_on_duckdb_and_snowpark(snowpark_session, scoring_inputs, model_path):
+    scoring = load_model(model_path)
+    config = SCORING_MODELS[model_path]
+    connection = duckdb.connect()
+    duckdb_refs, snowpark_refs = {}, {}
+    for name, frame in scoring_inputs.items():
+        connection.register(f"{name}_frame", frame)
+        duckdb_refs[name] = connection.sql(f"select * from {name}_frame")
+        snowpark_refs[name] = snowpark_session.create_dataframe(snowpark_ready(frame))
+    on_duckdb = scoring.model(StandInDbt(duckdb_refs, config), connection)
+    on_snowpark = scoring.model(StandInDbt(snowpark_refs, config), snowpark_session)
+
+    assert (on_duckdb["row_type"] == "client").sum() >= 1700
+    fit_status = on_duckdb.loc[on_duckdb["metric_name"] == "fit_status", "metric_value"]
+    assert (fit_status == 1).all(), "the sample is rich enough for every model to be fitted"
+    pd.testing.assert_frame_equal(on_snowpark, on_duckdb, check_dtype=False)

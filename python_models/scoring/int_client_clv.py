@@ -1,0 +1,379 @@
+"""Customer lifetime value: BG/NBD purchase model and Gamma-Gamma spend model, as of a date.
+
+Each step is a pure pandas/numpy/scipy function tested in tests/python/test_scoring_clv.py:
+
+1. ``repeat_purchase_summary``: per client x (repeat purchase days: purchases on one day are one
+   purchase), t_x (weeks from the first to the last purchase day), T (weeks from the first
+   purchase day to the as-of date) and the mean value of the repeat purchase days.
+2. ``fit_bgnbd``: maximum likelihood for BG/NBD (Fader, Hardie & Lee 2005, "Counting your
+   customers the easy way", eq. 6) over log-parameters, so r, alpha, a, b stay positive.
+3. ``fit_gamma_gamma``: maximum likelihood for the Gamma-Gamma spend model (Fader, Hardie & Lee
+   2005, "RFM and CLV", eq. 1-3) on clients with repeat purchases.
+4. ``score_clv``: P(alive) (FHL 2005 eq. 13), expected purchases in 90 days and 12 months
+   (eq. 10), expected average spend (Gamma-Gamma conditional mean) and a 12-month CLV that sums
+   the expected purchases of each month times the expected spend, discounted monthly.
+
+When a model cannot be fitted (too few clients, no repeat purchases, zero spend, an optimiser
+that does not converge) ``score_clv`` does not fail: it uses the documented fallback, names it
+in ``clv_method`` and reports ``fit_status`` 0 with the reason in ``message``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+DAYS_PER_WEEK = 7.0
+WEEKS_90_DAYS = 90 / DAYS_PER_WEEK
+WEEKS_PER_MONTH = 365.25 / 12 / DAYS_PER_WEEK
+WEEKS_12_MONTHS = 12 * WEEKS_PER_MONTH
+MIN_CLIENTS_TO_FIT = 20
+MIN_REPEAT_CLIENTS_TO_FIT = 10
+
+SCORE_COLUMNS = [
+    "client_key",
+    "frequency",
+    "recency_weeks",
+    "tenure_weeks",
+    "monetary_value",
+    "p_alive",
+    "expected_purchases_90d",
+    "expected_purchases_12m",
+    "expected_avg_spend",
+    "clv_12m",
+    "clv_method",
+]
+
+
+class ModelFitError(ValueError):
+    """The model cannot be fitted on this data; the message says why."""
+
+
+class BgNbdFit(NamedTuple):
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+    n_clients: int
+
+
+class GammaGammaFit(NamedTuple):
+    p: float
+    q: float
+    gamma: float
+    log_likelihood: float
+    n_clients: int
+
+
+def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
+    """Per client: x, t_x and T in weeks, and the mean value of its repeat purchase days.
+
+    ``invoices`` has client_key, invoice_date and invoice_value. Rows on or after the as-of
+    date are a caller error (the warehouse never passes them), so they raise. Clients without a
+    repeat purchase have monetary_value 0.
+    """
+    as_of = pd.Timestamp(as_of_date)
+    dates = pd.to_datetime(invoices["invoice_date"])
+    if (dates >= as_of).any():
+        raise ValueError(f"invoices on or after the as-of date {as_of.date()} were passed")
+    days = (
+        pd.DataFrame(
+            {
+                "client_key": invoices["client_key"].astype(str),
+                "day": dates,
+                "value": pd.to_numeric(invoices["invoice_value"], errors="coerce").astype(float),
+            }
+        )
+        .groupby(["client_key", "day"], as_index=False)["value"]
+        .sum()
+        .sort_values(["client_key", "day"])
+    )
+    per_client = days.groupby("client_key").agg(
+        first_day=("day", "min"),
+        last_day=("day", "max"),
+        purchase_days=("day", "size"),
+        total_value=("value", "sum"),
+        first_value=("value", "first"),
+    )
+    frequency = per_client["purchase_days"] - 1
+    repeat_value = per_client["total_value"] - per_client["first_value"]
+    summary = pd.DataFrame(
+        {
+            "frequency": frequency.astype(int),
+            "recency_weeks": (per_client["last_day"] - per_client["first_day"]).dt.days
+            / DAYS_PER_WEEK,
+            "tenure_weeks": (as_of - per_client["first_day"]).dt.days / DAYS_PER_WEEK,
+            "monetary_value": np.where(frequency > 0, repeat_value / frequency.clip(lower=1), 0.0),
+            "mean_day_value": per_client["total_value"] / per_client["purchase_days"],
+        }
+    )
+    return summary.reset_index().sort_values("client_key", ignore_index=True)
+
+
+def bgnbd_log_likelihood(params, x, t_x, big_t) -> np.ndarray:
+    """Per-client BG/NBD log-likelihood (FHL 2005 eq. 6), in logs so large x cannot overflow."""
+    r, alpha, a, b = params
+    shared = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    still_alive = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + big_t)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dropped_after_last = np.where(
+            x > 0,
+            special.betaln(a + 1, np.maximum(b + x - 1, 1e-12))
+            - special.betaln(a, b)
+            - (r + x) * np.log(alpha + t_x),
+            -np.inf,
+        )
+    return shared + np.logaddexp(still_alive, dropped_after_last)
+
+
+def _fit_positive(negative_log_likelihood, start: np.ndarray) -> np.ndarray:
+    """Minimise over log-parameters from a fixed start; non-finite or failed fits raise."""
+    result = optimize.minimize(
+        lambda log_params: negative_log_likelihood(np.exp(log_params)),
+        np.log(start),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
+    )
+    params = np.exp(result.x)
+    if not result.success or not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
+        raise ModelFitError(f"the optimiser did not converge: {result.message}")
+    return params
+
+
+def fit_bgnbd(x, t_x, big_t) -> BgNbdFit:
+    """Maximum-likelihood BG/NBD parameters; ModelFitError when the data cannot identify them."""
+    x, t_x, big_t = (np.asarray(values, dtype=float) for values in (x, t_x, big_t))
+    if len(x) < MIN_CLIENTS_TO_FIT:
+        raise ModelFitError(f"BG/NBD needs at least {MIN_CLIENTS_TO_FIT} clients, got {len(x)}")
+    repeaters = int((x > 0).sum())
+    if repeaters < MIN_REPEAT_CLIENTS_TO_FIT:
+        raise ModelFitError(
+            f"BG/NBD needs at least {MIN_REPEAT_CLIENTS_TO_FIT} clients with a repeat "
+            f"purchase, got {repeaters}"
+        )
+    if np.all(big_t <= 0):
+        raise ModelFitError("BG/NBD needs clients observed for some time before the as-of date")
+    big_t = np.maximum(big_t, 1 / DAYS_PER_WEEK)
+    params = _fit_positive(
+        lambda p: -bgnbd_log_likelihood(p, x, t_x, big_t).sum() / len(x),
+        np.array([1.0, float(np.mean(big_t)), 1.0, 1.0]),
+    )
+    total = float(bgnbd_log_likelihood(params, x, t_x, big_t).sum())
+    return BgNbdFit(*(float(value) for value in params), log_likelihood=total, n_clients=len(x))
+
+
+def gamma_gamma_log_likelihood(params, x, m_x) -> np.ndarray:
+    """Per-client Gamma-Gamma log-likelihood of mean spend m_x over x repeat purchases."""
+    p, q, gamma = params
+    px = p * x
+    return (
+        special.gammaln(px + q)
+        - special.gammaln(px)
+        - special.gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * np.log(m_x)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + x * m_x)
+    )
+
+
+def fit_gamma_gamma(x, monetary_value) -> GammaGammaFit:
+    """Maximum-likelihood Gamma-Gamma parameters over clients with repeat purchases and spend."""
+    x, m_x = np.asarray(x, dtype=float), np.asarray(monetary_value, dtype=float)
+    usable = (x > 0) & (m_x > 0) & np.isfinite(m_x)
+    x, m_x = x[usable], m_x[usable]
+    if len(x) < MIN_REPEAT_CLIENTS_TO_FIT:
+        raise ModelFitError(
+            f"Gamma-Gamma needs at least {MIN_REPEAT_CLIENTS_TO_FIT} clients with repeat "
+            f"purchases of positive value, got {len(x)}"
+        )
+    if np.ptp(m_x) == 0:
+        raise ModelFitError("Gamma-Gamma cannot be fitted: every client spends exactly the same")
+    params = _fit_positive(
+        lambda p: -gamma_gamma_log_likelihood(p, x, m_x).sum() / len(x),
+        np.array([1.0, 2.0, float(np.mean(m_x))]),
+    )
+    if params[1] <= 1:
+        raise ModelFitError(f"Gamma-Gamma q = {params[1]:.3f} <= 1: expected spend is undefined")
+    total = float(gamma_gamma_log_likelihood(params, x, m_x).sum())
+    return GammaGammaFit(
+        *(float(value) for value in params), log_likelihood=total, n_clients=len(x)
+    )
+
+
+def _alive_odds(fit: BgNbdFit, x, t_x, big_t) -> np.ndarray:
+    """The term a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x) of FHL eq. 10 and 13 (0 when x = 0)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_odds = (
+            np.log(fit.a)
+            - np.log(np.maximum(fit.b + x - 1, 1e-12))
+            + (fit.r + x) * (np.log(fit.alpha + big_t) - np.log(fit.alpha + t_x))
+        )
+    return np.where(x > 0, np.exp(np.minimum(log_odds, 700)), 0.0)
+
+
+def bgnbd_p_alive(fit: BgNbdFit, x, t_x, big_t) -> np.ndarray:
+    """Probability the client is still active at T (FHL 2005 eq. 13); 1 without repeats."""
+    x, t_x, big_t = (np.asarray(values, dtype=float) for values in (x, t_x, big_t))
+    return 1.0 / (1.0 + _alive_odds(fit, x, t_x, big_t))
+
+
+def bgnbd_expected_purchases(fit: BgNbdFit, t: float, x, t_x, big_t) -> np.ndarray:
+    """Expected purchases in the next t weeks given x, t_x and T (FHL 2005 eq. 10)."""
+    x, t_x, big_t = (np.asarray(values, dtype=float) for values in (x, t_x, big_t))
+    if t <= 0:
+        return np.zeros_like(x)
+    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    hypergeometric = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
+    decay = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
+    numerator = (a + b + x - 1) / (a - 1) * (1 - decay * hypergeometric)
+    expected = numerator / (1 + _alive_odds(fit, x, t_x, big_t))
+    return np.where(np.isfinite(expected), np.maximum(expected, 0.0), np.nan)
+
+
+def gamma_gamma_expected_spend(fit: GammaGammaFit, x, monetary_value) -> np.ndarray:
+    """Conditional expected spend per purchase; the population mean for clients without repeats."""
+    x, m_x = np.asarray(x, dtype=float), np.asarray(monetary_value, dtype=float)
+    population_mean = fit.p * fit.gamma / (fit.q - 1)
+    weight = fit.p * x / (fit.p * x + fit.q - 1)
+    return np.where(x > 0, (1 - weight) * population_mean + weight * m_x, population_mean)
+
+
+def discounted_clv(expected_by_week, spend, annual_discount_rate: float) -> np.ndarray:
+    """12-month CLV: each month's expected purchases x spend, discounted monthly.
+
+    ``expected_by_week(t)`` gives cumulative expected purchases up to t weeks; the monthly rate
+    is the annual rate compounded to a month, (1 + annual)^(1/12) - 1.
+    """
+    monthly_rate = (1 + annual_discount_rate) ** (1 / 12) - 1
+    value, previous = 0.0, expected_by_week(0.0)
+    for month in range(1, 13):
+        cumulative = expected_by_week(month * WEEKS_PER_MONTH)
+        value = value + (cumulative - previous) * spend / (1 + monthly_rate) ** month
+        previous = cumulative
+    return value
+
+
+def _metric_rows(model_name: str, values: dict, status: int, message: str | None) -> list[dict]:
+    rows = [{"metric_name": name, "metric_value": float(value)} for name, value in values.items()]
+    rows.append({"metric_name": "fit_status", "metric_value": float(status), "message": message})
+    return [{"model_name": model_name, "message": None} | row for row in rows]
+
+
+def score_clv(
+    invoices: pd.DataFrame, as_of_date, annual_discount_rate: float = 0.10
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-client CLV scores and the fitted parameters (model_name, metric_name, metric_value,
+    message). Fallbacks when a model cannot be fitted, named in clv_method:
+
+    - ``fallback_rate`` (BG/NBD): p_alive unknown (NULL); expected purchases = the client's own
+      repeat-purchase rate x / T times the horizon.
+    - ``fallback_mean`` (Gamma-Gamma): expected spend = the client's mean purchase-day value.
+    """
+    summary = repeat_purchase_summary(invoices, as_of_date)
+    x = summary["frequency"].to_numpy(float)
+    t_x = summary["recency_weeks"].to_numpy(float)
+    big_t = summary["tenure_weeks"].to_numpy(float)
+    metrics: list[dict] = []
+
+    try:
+        purchases = fit_bgnbd(x, t_x, big_t)
+        p_alive = bgnbd_p_alive(purchases, x, t_x, big_t)
+
+        def expected_by_week(weeks):
+            return bgnbd_expected_purchases(purchases, weeks, x, t_x, big_t)
+
+        purchase_method = "bg_nbd"
+        metrics += _metric_rows(
+            "bg_nbd",
+            {
+                "r": purchases.r,
+                "alpha": purchases.alpha,
+                "a": purchases.a,
+                "b": purchases.b,
+                "log_likelihood": purchases.log_likelihood,
+                "n_clients": purchases.n_clients,
+            },
+            1,
+            None,
+        )
+    except ModelFitError as error:
+        warnings.warn(
+            f"BG/NBD not fitted, using the client's own purchase rate: {error}", stacklevel=2
+        )
+        rate = np.divide(x, big_t, out=np.zeros_like(x), where=big_t > 0)
+        p_alive = np.full_like(x, np.nan)
+
+        def expected_by_week(weeks):
+            return rate * weeks
+
+        purchase_method = "fallback_rate"
+        metrics += _metric_rows("bg_nbd", {"n_clients": len(x)}, 0, str(error))
+
+    try:
+        spend_fit = fit_gamma_gamma(x, summary["monetary_value"])
+        spend = gamma_gamma_expected_spend(spend_fit, x, summary["monetary_value"])
+        spend_method = "gamma_gamma"
+        metrics += _metric_rows(
+            "gamma_gamma",
+            {
+                "p": spend_fit.p,
+                "q": spend_fit.q,
+                "gamma": spend_fit.gamma,
+                "log_likelihood": spend_fit.log_likelihood,
+                "n_clients": spend_fit.n_clients,
+            },
+            1,
+            None,
+        )
+    except ModelFitError as error:
+        warnings.warn(
+            f"Gamma-Gamma not fitted, using each client's mean spend: {error}", stacklevel=2
+        )
+        spend = summary["mean_day_value"].to_numpy(float)
+        spend_method = "fallback_mean"
+        metrics += _metric_rows("gamma_gamma", {"n_clients": int((x > 0).sum())}, 0, str(error))
+
+    scores = summary.assign(
+        p_alive=p_alive,
+        expected_purchases_90d=expected_by_week(WEEKS_90_DAYS),
+        expected_purchases_12m=expected_by_week(WEEKS_12_MONTHS),
+        expected_avg_spend=spend,
+        clv_12m=discounted_clv(expected_by_week, spend, annual_discount_rate),
+        clv_method=f"{purchase_method}+{spend_method}",
+    )[SCORE_COLUMNS]
+    return scores, pd.DataFrame(
+        metrics, columns=["model_name", "metric_name", "metric_value", "message"]
+    )
+
+
+# as_envelope and to_pandas stand in every scoring model: Snowflake runs each model file alone
+# as a stored procedure, so the files cannot share a module.
+def as_envelope(scores: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One frame for dbt: client rows and metric rows, told apart by row_type."""
+    # A message column of only NULLs would get DuckDB's NULL type; it is text.
+    metrics = metrics.astype({"message": "string"})
+    return pd.concat(
+        [scores.assign(row_type="client"), metrics.assign(row_type="metric")], ignore_index=True
+    )
+
+
+def to_pandas(relation) -> pd.DataFrame:
+    """DuckDB relations have .df(), Snowpark DataFrames .to_pandas(); Snowflake upper-cases."""
+    frame = relation.to_pandas() if hasattr(relation, "to_pandas") else relation.df()
+    frame.columns = [str(column).lower() for column in frame.columns]
+    return frame
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", packages=["pandas", "numpy", "scipy"])
+    invoices = to_pandas(dbt.ref("int_client_invoices"))
+    rfm = to_pandas(dbt.ref("rfm"))
+    discount_rate = dbt.config.get("annual_discount_rate")
+    scores, metrics = score_clv(invoices, rfm["as_of_date"].max(), float(discount_rate))
+    return as_envelope(scores, metrics)
