@@ -190,6 +190,8 @@ def score_churn(
     rows (model_name 'churn', metric_name, metric_value, message)."""
     as_of = pd.Timestamp(as_of_date)
     cutoff = as_of - pd.Timedelta(days=horizon_days)
+    # Sorted first so float sums, and hence the model, do not depend on the order rows arrive in.
+    invoices = invoices.sort_values(["client_key", "invoice_date", "invoice_no"])
     training = client_features(invoices, cutoff)
     labels = churn_labels(invoices, training["client_key"], cutoff, horizon_days)
     current = client_features(invoices, as_of)

@@ -132,13 +132,21 @@ def bgnbd_log_likelihood(params, x, t_x, big_t) -> np.ndarray:
 
 
 def _fit_positive(negative_log_likelihood, start: np.ndarray) -> np.ndarray:
-    """Minimise over log-parameters from a fixed start; non-finite or failed fits raise."""
-    result = optimize.minimize(
-        lambda log_params: negative_log_likelihood(np.exp(log_params)),
-        np.log(start),
-        method="Nelder-Mead",
-        options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
-    )
+    """Minimise over log-parameters from a fixed start: L-BFGS-B (about ten times fewer
+    evaluations than a simplex at 200,000 clients), Nelder-Mead when it stalls; a fit that still
+    fails or is not finite raises ModelFitError."""
+
+    def objective(log_params):
+        return negative_log_likelihood(np.exp(log_params))
+
+    result = optimize.minimize(objective, np.log(start), method="L-BFGS-B")
+    if not result.success or not np.isfinite(result.fun):
+        result = optimize.minimize(
+            objective,
+            np.log(start),
+            method="Nelder-Mead",
+            options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9},
+        )
     params = np.exp(result.x)
     if not result.success or not np.all(np.isfinite(params)) or not np.isfinite(result.fun):
         raise ModelFitError(f"the optimiser did not converge: {result.message}")
@@ -275,6 +283,8 @@ def score_clv(
       repeat-purchase rate x / T times the horizon.
     - ``fallback_mean`` (Gamma-Gamma): expected spend = the client's mean purchase-day value.
     """
+    # Sorted first so float sums, and hence the fit, do not depend on the order rows arrive in.
+    invoices = invoices.sort_values(["client_key", "invoice_date", "invoice_value"])
     summary = repeat_purchase_summary(invoices, as_of_date)
     x = summary["frequency"].to_numpy(float)
     t_x = summary["recency_weeks"].to_numpy(float)
