@@ -1,0 +1,77 @@
+{#
+    One row per golden client: who it is (PII masked for sales leadership), its value (RFM),
+    behaviour segment, churn risk and lifetime value, its current owner and the products to
+    offer it next.
+#}
+with
+
+clients as (
+    select * from {{ ref('client_dim') }}
+),
+
+features as (
+    select * from {{ ref('client_features') }}
+),
+
+scores as (
+    select * from {{ ref('client_scores') }}
+),
+
+assignments as (
+    select * from {{ ref('assignments_fact') }}
+    where is_current
+),
+
+recommendations as (
+    select * from {{ ref('client_recommendations') }}
+),
+
+offers as (
+    select
+        client_key,
+        {{ ordered_string_agg('product_key', 'recommendation_rank', ', ') }}
+            as recommended_products
+    from recommendations
+    group by client_key
+),
+
+final as (
+    select
+        clients.client_key,
+        clients.client_name,
+        clients.client_type,
+        clients.industry,
+        clients.revenue_band,
+        clients.country,
+        clients.region,
+        {{ masked('clients.email') }} as email,
+        {{ masked('clients.phone') }} as phone,
+        {{ masked('clients.tax_id') }} as tax_id,
+        {{ masked('clients.date_of_birth', 'date') }} as date_of_birth,
+        features.recency_days,
+        features.frequency,
+        features.monetary,
+        features.rfm_segment,
+        features.favourite_category,
+        features.avg_basket_value,
+        scores.segment_name,
+        scores.churn_probability,
+        scores.p_alive,
+        scores.clv_12m,
+        assignments.territory_key,
+        assignments.advisor_key,
+        offers.recommended_products,
+        scores.as_of_date
+    from clients
+    inner join features
+        on clients.client_key = features.client_key
+    inner join scores
+        on clients.client_key = scores.client_key
+    left join assignments
+        on clients.client_key = assignments.client_key
+    left join offers
+        on clients.client_key = offers.client_key
+    where {{ row_filter('clients.region') }}
+)
+
+select * from final
