@@ -11,7 +11,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test lint plots docs data clean
+.PHONY: install build test lint browser plots export docs data clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,23 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint
 
-test: lint
+# Headless Chromium (Debian's package) for the docs-site test; installed when missing.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null) || \
+		(echo "the docs-site test needs Debian's chromium: apt-get install chromium" >&2; exit 1)
+
+test: lint browser
 	$(BIN)/pytest
 
 # Plots of the scoring models (PNG, shown in the docs site) from the built warehouse.
 plots: install
 	$(BIN)/python -m customer_analytics.plots --warehouse warehouse.duckdb --out assets/plots
+
+# Export an analytics view to a file: make export VIEW=v_client_360 FORMAT=parquet|csv
+export: install
+	mkdir -p exports
+	$(BIN)/dbt run-operation export_view --args '{view: $(VIEW), format: $(or $(FORMAT),parquet)}'
 
 docs: plots
 	$(BIN)/dbt docs generate
