@@ -59,7 +59,7 @@ resolved as (
         on lines.client_id = rejected_clients.client_id
 ),
 
-{% if is_incremental_run() %}
+{% if is_incremental() %}
 changed as (
     select resolved.*
     from resolved
@@ -72,7 +72,7 @@ changed as (
 {% endif %}
 
 final as (
-    select * from {% if is_incremental_run() %}changed{% else %}resolved{% endif %}
+    select * from {% if is_incremental() %}changed{% else %}resolved{% endif %}
 )
 
 select * from final
