@@ -33,6 +33,7 @@ WEEKS_PER_MONTH = 365.25 / 12 / DAYS_PER_WEEK
 WEEKS_12_MONTHS = 12 * WEEKS_PER_MONTH
 MIN_CLIENTS_TO_FIT = 20
 MIN_REPEAT_CLIENTS_TO_FIT = 10
+SINGULARITY_STEP = 1e-6
 
 SCORE_COLUMNS = [
     "client_key",
@@ -237,6 +238,12 @@ def bgnbd_expected_purchases(fit: BgNbdFit, t: float, x, t_x, big_t) -> np.ndarr
     if t <= 0:
         return np.zeros_like(x)
     r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    # a = 1 and a + b = 1 are removable singularities of eq. 10 (0/0); a step off them changes
+    # the result by less than the fit's own precision.
+    if abs(a - 1) < SINGULARITY_STEP:
+        a = 1 + SINGULARITY_STEP
+    if abs(a + b - 1) < SINGULARITY_STEP:
+        b = b + 2 * SINGULARITY_STEP
     hypergeometric = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + big_t + t))
     decay = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
     numerator = (a + b + x - 1) / (a - 1) * (1 - decay * hypergeometric)

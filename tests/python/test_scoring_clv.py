@@ -96,6 +96,17 @@ def test_expected_purchases_grow_with_the_horizon():
     assert horizons == sorted(horizons) and horizons[-1] > horizons[1] > 0
 
 
+def test_expected_purchases_are_continuous_through_the_removable_singularities():
+    at_one = clv.BgNbdFit(r=0.24, alpha=4.41, a=1.0, b=2.43, log_likelihood=0.0, n_clients=0)
+    near_one = at_one._replace(a=1.001)
+    args = (52, [0, 3, 30], [0, 25, 50], [30, 30, 52])
+    exact = clv.bgnbd_expected_purchases(at_one, *args)
+    assert np.isfinite(exact).all()
+    np.testing.assert_allclose(exact, clv.bgnbd_expected_purchases(near_one, *args), rtol=1e-2)
+    summed_to_one = at_one._replace(a=0.4, b=0.6)
+    assert np.isfinite(clv.bgnbd_expected_purchases(summed_to_one, *args)).all()
+
+
 def test_clv_discounting_lowers_value():
     def expected(weeks):
         return np.array([weeks / 10])
