@@ -1,14 +1,6 @@
 {# Values joined into one string in sorted order (DuckDB string_agg vs Snowflake listagg). #}
 {% macro sorted_string_agg(expr, separator) -%}
-    {{ return(adapter.dispatch('sorted_string_agg', 'customer_analytics')(expr, separator)) }}
-{%- endmacro %}
-
-{% macro default__sorted_string_agg(expr, separator) -%}
-    listagg({{ expr }}, '{{ separator }}') within group (order by {{ expr }})
-{%- endmacro %}
-
-{% macro duckdb__sorted_string_agg(expr, separator) -%}
-    string_agg({{ expr }}, '{{ separator }}' order by {{ expr }})
+    {{ return(ordered_string_agg(expr, expr, separator)) }}
 {%- endmacro %}
 
 {# Values joined into one string in the order of another expression (e.g. a rank). #}
