@@ -462,7 +462,16 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """Snowpark keeps lower-case pandas names as quoted identifiers, which unquoted SQL cannot
+    find; upper-case is what Snowflake stores unquoted names as."""
+    if type(session).__module__.startswith("snowflake."):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
 def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "rapidfuzz"])
     clients = to_pandas(dbt.ref("stg_crm__clients"))
-    return deduplicate_clients(clients, threshold=float(dbt.config.get("match_threshold")))
+    clusters = deduplicate_clients(clients, threshold=float(dbt.config.get("match_threshold")))
+    return for_warehouse(clusters, session)

@@ -250,10 +250,18 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """Snowpark keeps lower-case pandas names as quoted identifiers, which unquoted SQL cannot
+    find; upper-case is what Snowflake stores unquoted names as."""
+    if type(session).__module__.startswith("snowflake."):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
 def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "scikit-learn"])
     invoices = to_pandas(dbt.ref("int_client_invoices"))
     rfm = to_pandas(dbt.ref("rfm"))
     horizon_days = dbt.config.get("horizon_days")
     scores, metrics = score_churn(invoices, rfm["as_of_date"].max(), int(horizon_days))
-    return as_envelope(scores, metrics)
+    return for_warehouse(as_envelope(scores, metrics), session)

@@ -387,10 +387,18 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """Snowpark keeps lower-case pandas names as quoted identifiers, which unquoted SQL cannot
+    find; upper-case is what Snowflake stores unquoted names as."""
+    if type(session).__module__.startswith("snowflake."):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
 def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "scipy"])
     invoices = to_pandas(dbt.ref("int_client_invoices"))
     rfm = to_pandas(dbt.ref("rfm"))
     discount_rate = dbt.config.get("annual_discount_rate")
     scores, metrics = score_clv(invoices, rfm["as_of_date"].max(), float(discount_rate))
-    return as_envelope(scores, metrics)
+    return for_warehouse(as_envelope(scores, metrics), session)

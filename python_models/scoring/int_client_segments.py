@@ -205,10 +205,18 @@ def to_pandas(relation) -> pd.DataFrame:
     return frame
 
 
+def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
+    """Snowpark keeps lower-case pandas names as quoted identifiers, which unquoted SQL cannot
+    find; upper-case is what Snowflake stores unquoted names as."""
+    if type(session).__module__.startswith("snowflake."):
+        return frame.rename(columns=str.upper)
+    return frame
+
+
 def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "scikit-learn"])
     rfm = to_pandas(dbt.ref("rfm"))
     min_segments = dbt.config.get("min_segments")
     max_segments = dbt.config.get("max_segments")
     segments, metrics = segment_clients(rfm, range(int(min_segments), int(max_segments) + 1))
-    return as_envelope(segments, metrics)
+    return for_warehouse(as_envelope(segments, metrics), session)
