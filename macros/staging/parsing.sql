@@ -40,7 +40,7 @@
             'trim(' ~ expr ~ ')',
             '[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?'
         ) }}
-            then try_cast(replace(trim({{ expr }}), 'T', ' ') as {{ dbt.type_timestamp() }})
+            then {{ try_cast_timestamp("replace(trim(" ~ expr ~ "), 'T', ' ')") }}
     end
 {%- endmacro %}
 

@@ -13,15 +13,17 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT
 
+pytestmark = pytest.mark.snowflake
+
 DBT = Path(sys.executable).with_name("dbt")
 
 
-def dbt_snowflake_offline(args: list[str], tmp_dir: Path) -> str:
+def dbt_snowflake_offline(args: list[str], tmp_dir: Path, account: str = "offline") -> str:
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
         "DBT_TARGET": "snowflake",
-        "SNOWFLAKE_ACCOUNT": "offline",
+        "SNOWFLAKE_ACCOUNT": account,
         "SNOWFLAKE_USER": "ci",
         "DBT_TARGET_PATH": str(tmp_dir / "target"),
         "DBT_LOG_PATH": str(tmp_dir / "logs"),

@@ -12,6 +12,8 @@ import pytest
 import sqlglot
 from test_analytics_snowflake_security import dbt_snowflake_offline
 
+pytestmark = pytest.mark.snowflake
+
 # DuckDB spellings with no Snowflake meaning; each belongs in a dispatched macro instead.
 DUCKDB_ONLY = {
     "getvariable(": "session variables (macros/security)",
@@ -64,3 +66,22 @@ def test_no_duckdb_only_syntax_is_left_in_snowflake_sql(compiled_files):
         if INTERVAL_UNQUOTED.search(text):
             found.setdefault(str(path), []).append("unquoted interval (use dbt.dateadd)")
     assert found == {}
+
+
+SHIM_PROBE = (
+    "{{ snowflake_dml_explicit_transaction('merge into t as DBT_INTERNAL_DEST using s as"
+    " DBT_INTERNAL_SOURCE on false when not matched then insert (a, b) values (a, b)') }}"
+    " | {{ hash_fraction('k') }} | {{ is_fakesnow() }}"
+)
+
+
+def test_emulator_shims_change_nothing_on_a_real_account(tmp_path):
+    real = dbt_snowflake_offline(["compile", "-q", "--inline", SHIM_PROBE], tmp_path / "real")
+    emulated = dbt_snowflake_offline(
+        ["compile", "-q", "--inline", SHIM_PROBE], tmp_path / "emulated", account="fakesnow"
+    )
+    assert "begin;" in real and "commit;" in real and "values (a, b)" in real
+    assert "to_number(left(md5(k), 8), 'XXXXXXXX')" in real and real.rstrip().endswith("False")
+    assert "begin;" not in emulated
+    assert "values (DBT_INTERNAL_SOURCE.a, DBT_INTERNAL_SOURCE.b)" in emulated
+    assert "to_number" not in emulated and emulated.rstrip().endswith("True")

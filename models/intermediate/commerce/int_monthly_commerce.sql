@@ -56,7 +56,7 @@ monthly_sales as (
         month_start,
         sum(net_amount) as net_revenue,
         sum(case when not is_cancellation then net_amount else 0 end) as gross_sales,
-        -sum(case when is_cancellation then net_amount else 0 end) as cancelled_value,
+        sum(case when is_cancellation then -net_amount else 0 end) as cancelled_value,
         count(distinct case when not is_cancellation then invoice_no end) as purchase_invoices,
         count(distinct case when not is_cancellation then client_key end) as active_clients
     from product_lines
