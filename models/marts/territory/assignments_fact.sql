@@ -2,7 +2,9 @@
     Territory assignment history per golden client from the assignments snapshot. Validity is
     on as-of dates (the build date the warehouse describes), not on the wall clock, so two
     builds of the same input agree: a version is valid from the as-of date it was first
-    recorded until the as-of date of the version that replaced it.
+    recorded until the as-of date of the version that replaced it. When the same as-of date is
+    built again on corrected input (a late delivery), the latest version recorded for that date
+    replaces the earlier one instead of overlapping it.
 #}
 with
 
@@ -40,6 +42,7 @@ final as (
         end as valid_to,
         dbt_valid_to is null as is_current
     from versions
+    where replaced_as_of is null or replaced_as_of > assigned_as_of
 )
 
 select * from final
