@@ -36,8 +36,9 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def load_python_model(relative_path: str):
-    """A dbt Python model file imported as a module, so its pure functions can be tested."""
+def load_python_file(relative_path: str):
+    """A Python file of the project (a dbt Python model, a bench script) imported as a module,
+    so its plain functions can be tested."""
     path = PROJECT_ROOT / relative_path
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_DIR, load_python_model
+from conftest import SAMPLE_DIR, load_python_file
 
 pytestmark = pytest.mark.snowflake
 
@@ -59,7 +59,7 @@ def staged_like_clients() -> pd.DataFrame:
 
 
 def test_client_dedupe_model_agrees_on_duckdb_and_snowpark(snowpark_session, staged_like_clients):
-    dedupe = load_python_model("python_models/identity/int_clients_clustered.py")
+    dedupe = load_python_file("python_models/identity/int_clients_clustered.py")
     config = {"match_threshold": "85"}
     connection = duckdb.connect()
     connection.register("clients_frame", staged_like_clients)
@@ -111,7 +111,7 @@ def snowpark_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("model_path", SCORING_MODELS)
 def test_scoring_models_agree_on_duckdb_and_snowpark(snowpark_session, scoring_inputs, model_path):
-    scoring = load_python_model(model_path)
+    scoring = load_python_file(model_path)
     config = SCORING_MODELS[model_path]
     connection = duckdb.connect()
     duckdb_refs, snowpark_refs = {}, {}

@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_python_model
+from conftest import load_python_file
 
-churn = load_python_model("python_models/scoring/int_client_churn.py")
+churn = load_python_file("python_models/scoring/int_client_churn.py")
 
 AS_OF = pd.Timestamp("2025-01-01")
 START = pd.Timestamp("2023-01-01")

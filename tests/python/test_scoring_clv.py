@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_python_model
+from conftest import load_python_file
 
-clv = load_python_model("python_models/scoring/int_client_clv.py")
+clv = load_python_file("python_models/scoring/int_client_clv.py")
 
 AS_OF = "2025-01-01"
 

@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import load_python_model
+from conftest import load_python_file
 
-segments = load_python_model("python_models/scoring/int_client_segments.py")
+segments = load_python_file("python_models/scoring/int_client_segments.py")
 
 # Three well-separated groups: (median recency days, frequency, monetary).
 GROUPS = {
