@@ -119,15 +119,23 @@ def with_appended_lines(raw_dir: Path, out: Path, share: float, seed: int) -> in
         if source.name != "transactions.csv":
             os.symlink(source.resolve(), out / source.name)
     shutil.copy(raw_dir / "transactions.csv", out / "transactions.csv")
-    with (raw_dir / "transactions.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    numeric = [int(r["invoice_no"]) for r in rows if (r["invoice_no"] or "").isdigit()]
-    first_new = max(numeric, default=0) + 1
-    sample = random.Random(seed).sample(rows, int(len(rows) * share))
+    # Two streaming passes, so that 10 M lines are never held in memory at once.
+    source_file = raw_dir / "transactions.csv"
+    with source_file.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        line_count, last_invoice = 0, 0
+        for row in reader:
+            line_count += 1
+            if (row["invoice_no"] or "").isdigit():
+                last_invoice = max(last_invoice, int(row["invoice_no"]))
+        fieldnames = reader.fieldnames
+    chosen = set(random.Random(seed).sample(range(line_count), int(line_count * share)))
+    with source_file.open(newline="") as handle:
+        sample = [row for index, row in enumerate(csv.DictReader(handle)) if index in chosen]
     with (out / "transactions.csv").open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=fieldnames, lineterminator="\n")
         for index, row in enumerate(sample):
-            writer.writerow({**row, "invoice_no": str(first_new + index // 5)})
+            writer.writerow({**row, "invoice_no": str(last_invoice + 1 + index // 5)})
     return len(sample)
 
 

@@ -110,7 +110,8 @@ def test_both_builds_run_every_node_without_error(emulated):
     for output in emulated["outputs"]:
         summary = [line for line in output.splitlines() if "Done. PASS=" in line][-1]
         assert "ERROR=0" in summary and "SKIP=0" in summary, summary
-        assert "PASS=3" in summary  # hundreds of nodes, not an empty selection
+        passed = int(summary.split("PASS=")[1].split()[0])
+        assert passed > 300, summary  # the whole project, not an empty selection
 
 
 def test_second_build_merges_the_new_lines_and_snapshots_again(emulated):
