@@ -27,16 +27,37 @@
 
 {# Fingerprint over the raw_<column> copies of a raw table's contract columns. #}
 {% macro raw_row_hash(table_name) -%}
-    {%- set prefixed = [] -%}
+    {{ row_hash(raw_column_names(table_name, 'raw_')) }}
+{%- endmacro %}
+
+{# Checksum (macro row_checksum) over a raw table's contract columns, named with the prefix. #}
+{% macro raw_row_checksum(table_name, prefix='raw_') -%}
+    {{ row_checksum(raw_column_names(table_name, prefix)) }}
+{%- endmacro %}
+
+{% macro raw_column_names(table_name, prefix) -%}
+    {%- set names = [] -%}
     {%- for column in raw_file_contract()[table_name] -%}
-        {%- do prefixed.append('raw_' ~ column) -%}
+        {%- do names.append(prefix ~ column) -%}
     {%- endfor -%}
-    {{ row_hash(prefixed) }}
+    {{ return(names) }}
 {%- endmacro %}
 
 {# The raw_<column> copies under their original names: what a rejected row looked like in the file. #}
 {% macro restore_raw_columns(table_name) -%}
     {%- for column in raw_file_contract()[table_name] %}
         raw_{{ column }} as {{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#
+    The raw_<column> copies, kept only where reject_reason is set: a rejected row must show what
+    the file said, while a staged row's typed columns say the same and its raw text would only
+    double what the table stores.
+#}
+{% macro raw_text_if_rejected(table_name) -%}
+    {%- for column in raw_file_contract()[table_name] %}
+        case when reject_reason is not null then raw_{{ column }} end
+            as raw_{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

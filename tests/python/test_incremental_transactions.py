@@ -1,5 +1,6 @@
-"""fct_transactions is incremental; an incremental run must give the same rows as a full build
-of the same input, including lines that disappeared from a corrected raw file."""
+"""base_crm__transactions and fct_transactions are incremental; an incremental run must give the
+same rows as a full build of the same input, including lines that disappeared from a corrected raw
+file and new copies of lines already loaded."""
 
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ def write_lines(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-def fact_rows(duckdb_path: Path) -> list[tuple]:
+INCREMENTAL_RELATIONS = {
+    "stage.base_crm__transactions": "raw_row_id",
+    "stage.stg_crm__transactions_rejected": "raw_row_id",
+    "core.fct_transactions": "transaction_line_key",
+}
+
+
+def relation_rows(duckdb_path: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        return connection.sql(
-            "select * from core.fct_transactions order by transaction_line_key"
-        ).fetchall()
+        return {
+            relation: connection.sql(f"select * from {relation} order by {key}").fetchall()
+            for relation, key in INCREMENTAL_RELATIONS.items()
+        }
 
 
 def test_incremental_run_equals_full_build(tmp_path):
@@ -32,7 +41,8 @@ def test_incremental_run_equals_full_build(tmp_path):
     with (SAMPLE_DIR / "transactions.csv").open(newline="", encoding="utf-8") as handle:
         header, *lines = list(csv.reader(handle))
     first_load = lines[: int(len(lines) * 0.9)]
-    corrected = [line for index, line in enumerate(lines) if index not in (10, 500, 5000)]
+    removed = (10, 500, 5000)
+    corrected = [line for index, line in enumerate(lines) if index not in removed] + [lines[20]]
 
     def build(duckdb_path: Path) -> None:
         run = run_dbt(
@@ -46,11 +56,13 @@ def test_incremental_run_equals_full_build(tmp_path):
     incremental_db, full_db = tmp_path / "incremental.duckdb", tmp_path / "full.duckdb"
     write_lines(raw_dir / "transactions.csv", header, first_load)
     build(incremental_db)
-    rows_after_first_load = len(fact_rows(incremental_db))
+    rows_after_first_load = relation_rows(incremental_db)
     write_lines(raw_dir / "transactions.csv", header, corrected)
     build(incremental_db)
     build(full_db)
 
-    incremental, full = fact_rows(incremental_db), fact_rows(full_db)
-    assert 0 < rows_after_first_load < len(full)
-    assert incremental == full
+    incremental, full = relation_rows(incremental_db), relation_rows(full_db)
+    for relation in INCREMENTAL_RELATIONS:
+        assert 0 < len(rows_after_first_load[relation]) < len(full[relation]), relation
+        assert incremental[relation] == full[relation], relation
+    assert len(full["stage.base_crm__transactions"]) == len(corrected)

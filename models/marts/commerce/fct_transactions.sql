@@ -32,6 +32,22 @@ rejected_clients as (
     where client_id is not null
 ),
 
+{% if is_incremental() %}
+{# Only keys here: carrying every column of every line through the comparison took most of an
+   incremental run; the full rows are built for the lines that changed. #}
+changed_lines as (
+    select lines.transaction_line_id
+    from lines
+    left join xref
+        on lines.client_id = xref.source_client_id
+    left join {{ this }} as loaded
+        on lines.transaction_line_id = loaded.transaction_line_key
+    where
+        loaded.transaction_line_key is null
+        or loaded.client_key is distinct from xref.client_key
+),
+{% endif %}
+
 resolved as (
     select
         lines.transaction_line_id as transaction_line_key,
@@ -57,22 +73,13 @@ resolved as (
         on lines.client_id = xref.source_client_id
     left join rejected_clients
         on lines.client_id = rejected_clients.client_id
+    {% if is_incremental() %}
+        where lines.transaction_line_id in (select changed_lines.transaction_line_id from changed_lines)
+    {% endif %}
 ),
-
-{% if is_incremental() %}
-changed as (
-    select resolved.*
-    from resolved
-    left join {{ this }} as loaded
-        on resolved.transaction_line_key = loaded.transaction_line_key
-    where
-        loaded.transaction_line_key is null
-        or loaded.client_key is distinct from resolved.client_key
-),
-{% endif %}
 
 final as (
-    select * from {% if is_incremental() %}changed{% else %}resolved{% endif %}
+    select * from resolved
 )
 
 select * from final

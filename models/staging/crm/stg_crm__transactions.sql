@@ -1,3 +1,9 @@
+{#
+    A view: base_crm__transactions already stores every line, typed, and loads new ones
+    incrementally; a second 10 M-line copy would be rebuilt in full on every run.
+#}
+{{ config(materialized='view') }}
+
 with
 
 checked_transactions as (
