@@ -89,6 +89,8 @@ TRANSLITERATIONS = str.maketrans(
         "ı": "i",
     }
 )
+LEGAL_FORM_TOKENS = frozenset(LEGAL_FORMS.values())
+NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 OUTPUT_COLUMNS = [
     "client_id",
     "source_system",
@@ -112,10 +114,12 @@ def fold_text(value: object) -> str:
     if is_missing(value):
         return ""
     text = str(value)[: MAX_FIELD_LENGTH * 2].casefold().translate(TRANSLITERATIONS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    # ASCII has nothing to decompose; most values are ASCII, and this is a per-character loop.
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in text if not unicodedata.combining(char))
     text = text.replace("&", " and ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return " ".join(NOT_ALPHANUMERIC.sub(" ", text).split())
 
 
 def normalise_name(value: object) -> str:
@@ -129,8 +133,7 @@ def normalise_name(value: object) -> str:
 
 def name_core(normalised_name: str) -> str:
     """Distinctive name tokens: the normalised name without legal forms."""
-    legal = set(LEGAL_FORMS.values())
-    return " ".join(token for token in normalised_name.split() if token not in legal)
+    return " ".join(token for token in normalised_name.split() if token not in LEGAL_FORM_TOKENS)
 
 
 def normalise_address(value: object) -> str:
@@ -149,6 +152,14 @@ def phone_key(value: object) -> str:
     return digits[-9:] if len(digits) >= 7 else ""
 
 
+def map_distinct(values: pd.Series, normalise) -> pd.Series:
+    """values.map(normalise), calling it once per distinct value: postcodes, dates of birth and
+    shared addresses repeat across records, and normalising is per-character Python."""
+    codes, distinct = pd.factorize(values)
+    normalised = np.array([*map(normalise, distinct), normalise(None)], dtype=object)
+    return pd.Series(normalised[codes], index=values.index)
+
+
 def prepare_features(clients: pd.DataFrame) -> pd.DataFrame:
     """Normalised matching fields, one row per client record, in a stable order (by client_id)."""
     records = clients.sort_values("client_id", kind="stable").reset_index(drop=True)
@@ -156,15 +167,15 @@ def prepare_features(clients: pd.DataFrame) -> pd.DataFrame:
         {
             "client_id": records["client_id"].astype(str),
             "source_system": records["source_system"],
-            "name": records["client_name"].map(normalise_name),
-            "tax_id": records["tax_id"].map(compact),
+            "name": map_distinct(records["client_name"], normalise_name),
+            "tax_id": map_distinct(records["tax_id"], compact),
             "email": records["email"].map(
                 lambda value: "" if is_missing(value) else str(value).strip().casefold()
             ),
-            "phone": records["phone"].map(phone_key),
-            "date_of_birth": records["date_of_birth"].map(compact),
-            "address": records["address_line"].map(normalise_address),
-            "postcode": records["postcode"].map(compact),
+            "phone": map_distinct(records["phone"], phone_key),
+            "date_of_birth": map_distinct(records["date_of_birth"], compact),
+            "address": map_distinct(records["address_line"], normalise_address),
+            "postcode": map_distinct(records["postcode"], compact),
         }
     )
     features["name_core"] = features["name"].map(name_core)
@@ -200,11 +211,14 @@ def pairs_within_blocks(keys: pd.Series, order_by: pd.Series) -> np.ndarray:
     present = keys.to_numpy() != ""
     if present.sum() < 2:
         return np.empty((0, 2), dtype=np.int64)
-    frame = pd.DataFrame({"key": keys[present], "order": order_by[present]})
-    frame["row"] = np.flatnonzero(present)
-    frame = frame.sort_values(["key", "order", "row"], kind="stable")
-    block_size = frame.groupby("key", sort=False)["row"].transform("size").to_numpy()
-    rows, block = frame["row"].to_numpy(), frame["key"].to_numpy()
+    rows = np.flatnonzero(present)
+    # Integer codes stand in for the strings: the loop needs each block contiguous and in name
+    # order inside, not blocks in key order, and sorting the strings cost more than the rest.
+    block = pd.factorize(keys.to_numpy()[present])[0]
+    rank = pd.factorize(order_by.to_numpy()[present], sort=True)[0]
+    by_block = np.lexsort((rows, rank, block))
+    rows, block = rows[by_block], block[by_block]
+    block_size = np.bincount(block)[block]
     reach = np.where(block_size > MAX_BLOCK_SIZE, NEIGHBOURHOOD_WINDOW, MAX_BLOCK_SIZE)
     pairs = []
     for offset in range(1, min(MAX_BLOCK_SIZE, len(rows))):
@@ -220,9 +234,9 @@ def pairs_within_blocks(keys: pd.Series, order_by: pd.Series) -> np.ndarray:
 
 def candidate_pairs(features: pd.DataFrame) -> np.ndarray:
     """Unique (i, j) pairs, i < j, sharing at least one blocking key, sorted."""
-    blocks = [
-        pairs_within_blocks(keys, features["name"]) for keys in blocking_keys(features).values()
-    ]
+    # Ranked once here rather than once per blocking key.
+    name_rank = pd.Series(pd.factorize(features["name"], sort=True)[0], index=features.index)
+    blocks = [pairs_within_blocks(keys, name_rank) for keys in blocking_keys(features).values()]
     found = np.vstack([np.empty((0, 2), dtype=np.int64), *blocks])
     if len(found) == 0:
         return found
@@ -315,13 +329,13 @@ def prescore_components(features: pd.DataFrame, strong_pairs: np.ndarray) -> dic
     the chain guard needs them, and scoring them one merge at a time costs a thread-pool start
     per call. Components larger than MAX_PRESCORED_COMPONENT are left to on-demand scoring."""
     labels = connected_components(len(features), strong_pairs)
-    sizes = np.bincount(labels, minlength=len(labels))
-    grouped = pd.Series(np.arange(len(labels))).groupby(labels)
-    combos = [
-        np.array(list(combinations(members, 2)))
-        for label, members in grouped
-        if 3 <= sizes[label] <= MAX_PRESCORED_COMPONENT
-    ]
+    sizes = np.bincount(labels, minlength=len(labels))[labels]
+    # Only components of three or more members are split out: iterating every group, nearly
+    # all of them single records, cost more than the scoring.
+    members = np.flatnonzero((sizes >= 3) & (sizes <= MAX_PRESCORED_COMPONENT))
+    members = members[np.argsort(labels[members], kind="stable")]
+    components = np.split(members, np.flatnonzero(np.diff(labels[members])) + 1)
+    combos = [np.array(list(combinations(group, 2))) for group in components if len(group)]
     if not combos:
         return {}
     within = np.vstack(combos)

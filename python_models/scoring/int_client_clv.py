@@ -82,19 +82,22 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     dates = pd.to_datetime(invoices["invoice_date"])
     if (dates >= as_of).any():
         raise ValueError(f"invoices on or after the as-of date {as_of.date()} were passed")
+    # Grouped by integer codes in client_key order: hashing the key strings once instead of once
+    # per grouping; rows keep their order within each group, so sums are unchanged.
+    client, client_keys = pd.factorize(invoices["client_key"].astype(str), sort=True)
     days = (
         pd.DataFrame(
             {
-                "client_key": invoices["client_key"].astype(str),
+                "client": client,
                 "day": dates,
                 "value": pd.to_numeric(invoices["invoice_value"], errors="coerce").astype(float),
             }
         )
-        .groupby(["client_key", "day"], as_index=False)["value"]
+        .groupby(["client", "day"], as_index=False)["value"]
         .sum()
-        .sort_values(["client_key", "day"])
+        .sort_values(["client", "day"])
     )
-    per_client = days.groupby("client_key").agg(
+    per_client = days.groupby("client").agg(
         first_day=("day", "min"),
         last_day=("day", "max"),
         purchase_days=("day", "size"),
@@ -113,19 +116,26 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
             "mean_day_value": per_client["total_value"] / per_client["purchase_days"],
         }
     )
-    return summary.reset_index().sort_values("client_key", ignore_index=True)
+    summary = summary.sort_index()
+    return summary.set_axis(client_keys[summary.index]).rename_axis("client_key").reset_index()
 
 
 def bgnbd_log_likelihood(params, x, t_x, big_t) -> np.ndarray:
     """Per-client BG/NBD log-likelihood (FHL 2005 eq. 6), in logs so large x cannot overflow."""
     r, alpha, a, b = params
-    shared = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    still_alive = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + big_t)
+    # The gamma and beta functions depend on x alone, a few hundred distinct values among
+    # 200,000 clients: evaluated once per value they no longer dominate each optimiser step.
+    distinct, position = np.unique(x, return_inverse=True)
+    shared = (special.gammaln(r + distinct) - special.gammaln(r))[position] + r * np.log(alpha)
+    still_alive = (special.betaln(a, b + distinct) - special.betaln(a, b))[position] - (
+        r + x
+    ) * np.log(alpha + big_t)
     with np.errstate(invalid="ignore", divide="ignore"):
         dropped_after_last = np.where(
             x > 0,
-            special.betaln(a + 1, np.maximum(b + x - 1, 1e-12))
-            - special.betaln(a, b)
+            (special.betaln(a + 1, np.maximum(b + distinct - 1, 1e-12)) - special.betaln(a, b))[
+                position
+            ]
             - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
@@ -180,10 +190,12 @@ def gamma_gamma_log_likelihood(params, x, m_x) -> np.ndarray:
     """Per-client Gamma-Gamma log-likelihood of mean spend m_x over x repeat purchases."""
     p, q, gamma = params
     px = p * x
+    # As in bgnbd_log_likelihood: the gamma functions once per distinct x.
+    distinct, position = np.unique(x, return_inverse=True)
     return (
-        special.gammaln(px + q)
-        - special.gammaln(px)
-        - special.gammaln(q)
+        (special.gammaln(p * distinct + q) - special.gammaln(p * distinct) - special.gammaln(q))[
+            position
+        ]
         + q * np.log(gamma)
         + (px - 1) * np.log(m_x)
         + px * np.log(x)
