@@ -2,7 +2,11 @@
     Run at the start of every dbt invocation (on-run-start). Compares the header of each raw
     relation with the raw file contract and stops the run with a message naming the file and the
     missing columns. Without it, a file with the wrong delimiter or a renamed column fails later
-    with a binder error deep inside a staging model. Extra columns are allowed and ignored.
+    with a binder error deep inside a staging model. Extra named columns are allowed and ignored;
+    rows with more fields than the header and files without data rows stop the run too
+    (check_raw_file_shape). Problems only a full read can find (bytes that are not UTF-8, an
+    unterminated quote, a stray field beyond the reader's sample) fail the first model reading
+    the file, with the reader's message naming file and line.
     Commands that read no raw rows (compile, docs generate, run-operation) skip it, so the
     project compiles offline for Snowflake.
 #}
@@ -22,6 +26,7 @@
                     raw_contract_message(table_name, relation, columns, missing, found)
                 ) %}
             {% endif %}
+            {% do check_raw_file_shape(table_name, relation, found) %}
         {% endfor %}
     {% endif %}
 {% endmacro %}
@@ -40,9 +45,41 @@
     {% endfor %}
 {% endmacro %}
 
-{% macro raw_contract_message(table_name, relation, columns, missing, found) %}
+{#
+    A DuckDB reader names a column it had to invent for fields beyond the header column<N>, N
+    its position: some row has more fields than the header, most likely a value with an unquoted
+    comma, whose fields would otherwise shift silently. An empty delivery of a file that is
+    re-delivered in full would empty the warehouse, so it stops the run instead.
+#}
+{% macro check_raw_file_shape(table_name, relation, found) %}
+    {% set where = raw_file_location(relation) %}
+    {% for column_name in found %}
+        {% if column_name == 'column' ~ loop.index0 %}
+            {% do exceptions.raise_compiler_error(
+                'Raw file ' ~ where ~ ' (source crm.' ~ table_name ~ ') has rows with more'
+                ~ ' fields than its header (the reader found an unnamed column at position '
+                ~ loop.index0 ~ '): a value with an unquoted comma? Quote it or fix the row.'
+            ) %}
+        {% endif %}
+    {% endfor %}
+    {% set first_row = run_query('select 1 from ' ~ relation ~ ' limit 1') %}
+    {% if first_row.rows | length == 0 %}
+        {% do exceptions.raise_compiler_error(
+            'Raw file ' ~ where ~ ' (source crm.' ~ table_name ~ ') has a header but no data'
+            ~ ' rows. Every delivery is the whole file, so an empty one would empty the'
+            ~ ' warehouse; refusing to build.'
+        ) %}
+    {% endif %}
+{% endmacro %}
+
+{# The file path inside a DuckDB read_csv(...) source, else the relation's name. #}
+{% macro raw_file_location(relation) %}
     {%- set location = modules.re.search("'([^']+)'", relation | string) -%}
-    {%- set where = location.group(1) if location else relation | string -%}
+    {{- return(location.group(1) if location else relation | string) -}}
+{% endmacro %}
+
+{% macro raw_contract_message(table_name, relation, columns, missing, found) %}
+    {%- set where = raw_file_location(relation) -%}
     {%- set hint = '' -%}
     {%- if found | length == 0 -%}
         {%- set hint = ' It does not exist or has no columns; on Snowflake load it with'

@@ -1,0 +1,306 @@
+"""Corrupted raw files. Bad values (dates, numbers, odd Unicode, delimiters inside quotes, a 1 MB
+field) must not crash the build: every raw line is staged or rejected, and corrupted lines carry
+the reason their corruption calls for. A structurally broken file (empty, header only, rows with
+more fields than the header, bytes that are not UTF-8, an unterminated quote) stops the run with a
+message naming the file and the problem."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import re
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SAMPLE_DIR, copy_project, run_dbt
+
+SEED = 20261201
+CORRUPTED_PER_KIND = 25
+ODD_TEXT = ["CAFÉ\u00a0CUP", "MUG 😀", "ÇA\u200bVA", "نعناع TEA", "ZÜRICH\tMUG", "e\u0301CLAIR"]
+
+
+ONE_MEGABYTE = "LONG " * 209_716
+
+
+@dataclass(frozen=True)
+class Corruption:
+    field: str
+    values: tuple[str, ...]
+    reason: str | None  # None: the line must still be staged
+    lines: int = CORRUPTED_PER_KIND
+
+
+CORRUPTIONS = {
+    "transactions": [
+        Corruption(
+            "invoice_date",
+            ("31/02/2024", "2024-13-01", "yesterday", "2024-02-30", "2024"),
+            "invalid_invoice_date",
+        ),
+        Corruption(
+            "quantity",
+            ("1.5", "abc", "1e3", "99999999999999999999", "--1", "6 pcs"),
+            "invalid_quantity",
+        ),
+        Corruption(
+            "unit_price", ("1,23", "NaN", "inf", "€5", "1.2.3", "0x10"), "invalid_unit_price"
+        ),
+        Corruption("invoice_no", ("   ", "\t"), "missing_invoice_no"),
+        Corruption("description", ('RED, WHITE "AND" BLUE', "A,B,,C", 'SAID "HI"'), None),
+        Corruption("description", tuple(ODD_TEXT), None),
+        Corruption("description", (ONE_MEGABYTE,), None, lines=1),
+        Corruption("country", tuple(ODD_TEXT), None),
+        Corruption("quantity", (" 6 ", "+6"), None),
+    ],
+    "clients": [
+        Corruption("client_type", ("company", "1"), "invalid_client_type"),
+        Corruption(
+            "date_of_birth", ("31/12/1980", "1980-02-30", "1850-01-01"), "invalid_date_of_birth"
+        ),
+        Corruption("annual_revenue", ("1,2m", "-5", "ten"), "invalid_annual_revenue"),
+        Corruption("created_at", ("2024-13-01", "tomorrow"), "invalid_created_at"),
+    ],
+    "products": [
+        Corruption("unit_price", ("1,5", "free"), "invalid_unit_price"),
+        Corruption("launch_date", ("01/01/2020", "2020-02-31"), "invalid_launch_date"),
+    ],
+}
+ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+
+def row_hash(fields: list[str]) -> str:
+    """The warehouse's row fingerprint (macro row_hash): an empty CSV field is read as NULL."""
+    text = "\x1f".join(field if field != "" else "\x1e" for field in fields)
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    return header, rows
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def is_timestamp(value: str) -> bool:
+    if not ISO_TIMESTAMP.fullmatch(value.strip()):
+        return False
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def is_decimal(value: str) -> bool:
+    return re.fullmatch(r"[-+]?\d{1,15}(\.\d+)?", value.strip()) is not None
+
+
+def present(value: str) -> bool:
+    return bool(value.strip())
+
+
+def optional(check):
+    return lambda value: not value.strip() or check(value)
+
+
+# Each entity's reject checks on raw text, in the order of the reject_reasons seed.
+CHECKS = {
+    "transactions": {
+        "invoice_no": present,
+        "stock_code": present,
+        "client_id": present,
+        "invoice_date": is_timestamp,
+        "quantity": lambda value: re.fullmatch(r"[-+]?\d{1,18}", value.strip()) is not None,
+        "unit_price": is_decimal,
+    },
+    "clients": {
+        "client_id": present,
+        "client_name": present,
+        "client_type": lambda value: value.strip().lower() in ("institution", "individual"),
+        "date_of_birth": optional(lambda value: is_timestamp(value) and value.strip() >= "1900"),
+        "annual_revenue": optional(lambda value: is_decimal(value) and float(value) >= 0),
+        "created_at": optional(is_timestamp),
+    },
+    "products": {
+        "stock_code": present,
+        "unit_price": lambda value: is_decimal(value) and float(value) > 0,
+    },
+}
+
+
+def corruption_decides(entity: str, row: dict[str, str], corruption: Corruption) -> bool:
+    """True if the corruption alone decides this line's fate: every check that runs before the
+    corrupted field passes, or, for a corruption that must stay staged, the whole line is a
+    valid sale."""
+    checks = CHECKS[entity]
+    if corruption.reason is None:
+        return (
+            all(check(row[name]) for name, check in checks.items())
+            and int(row["quantity"]) > 0
+            and float(row["unit_price"]) > 0
+            and not row["invoice_no"].strip().upper().startswith("C")
+        )
+    for name, check in checks.items():
+        if name == corruption.field:
+            return True
+        if not check(row[name]):
+            return False
+    return True
+
+
+def corrupt(
+    entity: str, header: list[str], rows: list[list[str]], rng: random.Random
+) -> dict[str, str | None]:
+    """Corrupt CORRUPTED_PER_KIND lines per corruption in place; the expected reason by hash."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row_hash(row)] = counts.get(row_hash(row), 0) + 1
+    expected: dict[str, str | None] = {}
+    used: set[int] = set()
+    for corruption in CORRUPTIONS[entity]:
+        column = header.index(corruption.field)
+        candidates = [
+            index
+            for index, row in enumerate(rows)
+            if index not in used
+            and counts[row_hash(row)] == 1
+            and corruption_decides(entity, dict(zip(header, row, strict=True)), corruption)
+        ]
+        for index in rng.sample(candidates, corruption.lines):
+            used.add(index)
+            rows[index][column] = rng.choice(corruption.values)
+            expected[row_hash(rows[index])] = corruption.reason
+    return expected
+
+
+@pytest.fixture(scope="module")
+def fuzzed_build(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("fuzz")
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(SAMPLE_DIR, raw_dir)
+    rng = random.Random(SEED)
+    expected: dict[str, dict[str, str | None]] = {}
+    line_counts: dict[str, int] = {}
+    for name in CORRUPTIONS:
+        header, rows = read_csv(raw_dir / f"{name}.csv")
+        expected[name] = corrupt(name, header, rows, rng)
+        write_csv(raw_dir / f"{name}.csv", header, rows)
+        line_counts[name] = len(rows)
+
+    project = copy_project(tmp_path / "project")
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    run = run_dbt(
+        ["build", "--project-dir", str(project), "--vars", f"{{raw_data_dir: {raw_dir}}}"],
+        tmp_path,
+        duckdb_path,
+        cwd=project,
+    )
+    return run, duckdb_path, expected, line_counts
+
+
+def test_build_with_corrupted_values_succeeds(fuzzed_build):
+    run, *_ = fuzzed_build
+    assert run.returncode == 0, run.output[-4000:]
+
+
+@pytest.mark.parametrize("entity", ["transactions", "clients", "products"])
+def test_every_raw_line_is_staged_or_rejected(fuzzed_build, entity):
+    run, duckdb_path, _, line_counts = fuzzed_build
+    assert run.returncode == 0, run.output[-2000:]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        staged = connection.execute(f"select count(*) from stage.stg_crm__{entity}").fetchone()[0]
+        rejected = connection.execute(
+            f"select count(*) from stage.stg_crm__{entity}_rejected"
+        ).fetchone()[0]
+    assert staged > 0
+    assert staged + rejected == line_counts[entity]
+
+
+@pytest.mark.parametrize("entity", ["transactions", "clients", "products"])
+def test_corrupted_lines_get_the_reason_their_corruption_calls_for(fuzzed_build, entity):
+    run, duckdb_path, expected, _ = fuzzed_build
+    assert run.returncode == 0, run.output[-2000:]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        found = dict(
+            connection.execute(
+                f"select row_hash, reject_reason from stage.base_crm__{entity}"
+                " where row_hash in (select unnest($hashes))",
+                {"hashes": list(expected[entity])},
+            ).fetchall()
+        )
+    assert found == expected[entity]
+
+
+def test_one_megabyte_field_is_kept_whole(fuzzed_build):
+    run, duckdb_path, *_ = fuzzed_build
+    assert run.returncode == 0, run.output[-2000:]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        longest = connection.execute(
+            "select max(length(description)) from stage.stg_crm__transactions"
+        ).fetchone()[0]
+    assert longest == len(ONE_MEGABYTE.strip())
+
+
+def broken_file(raw_dir: Path, problem: str) -> tuple[str, str]:
+    """Break one raw file; return the file's name and a phrase the error must contain."""
+    transactions = raw_dir / "transactions.csv"
+    lines = transactions.read_bytes().splitlines(keepends=True)
+    if problem == "empty":
+        (raw_dir / "clients.csv").write_bytes(b"")
+        return "clients.csv", "empty"
+    if problem == "header_only":
+        products = raw_dir / "products.csv"
+        products.write_bytes(products.read_bytes().splitlines(keepends=True)[0])
+        return "products.csv", "no data rows"
+    if problem == "stray_field_early":
+        lines[3] = lines[3].rstrip(b"\n") + b",stray\n"
+        transactions.write_bytes(b"".join(lines))
+        return "transactions.csv", "more fields than its header"
+    if problem == "stray_field_late":
+        lines[-2] = lines[-2].rstrip(b"\n") + b",stray\n"
+        transactions.write_bytes(b"".join(lines))
+        return "transactions.csv", "Expected Number of Columns"
+    if problem == "not_utf8":
+        lines[-2] = lines[-2].replace(b",", "é,".encode("latin-1"), 1)
+        transactions.write_bytes(b"".join(lines))
+        return "transactions.csv", "not utf-8 encoded"
+    if problem == "unterminated_quote":
+        transactions.write_bytes(b"".join(lines) + b'999999,"85123A,broken\n')
+        return "transactions.csv", "unterminated quote"
+    raise ValueError(problem)
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [
+        "empty",
+        "header_only",
+        "stray_field_early",
+        "stray_field_late",
+        "not_utf8",
+        "unterminated_quote",
+    ],
+)
+def test_structurally_broken_file_stops_the_run_naming_file_and_problem(tmp_path, problem):
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(SAMPLE_DIR, raw_dir)
+    file_name, phrase = broken_file(raw_dir, problem)
+    run = run_dbt(
+        ["build", "-s", "+base_crm__transactions", "+base_crm__clients", "+base_crm__products",
+         "--vars", f"{{raw_data_dir: {raw_dir}}}"],
+        tmp_path,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert file_name in run.output, run.output[-3000:]
+    assert phrase.lower() in run.output.lower(), run.output[-3000:]
