@@ -26,25 +26,11 @@
     having sum(line_delta) != 0
 {% endmacro %}
 
-{#
-    Post-hook of an incremental base model over a raw file that is re-delivered in full: a line
-    that left the file must leave staging too. After delete+insert on raw_checksum every checksum
-    still in the file is loaded exactly as often as it occurs, so the model holds more rows than
-    the file only if lines left it; checksumming the file again runs only then.
-#}
+{# Post-hook: lines that left the file leave the model (macro delete_keys_missing_from). #}
 {% macro delete_vanished_raw_lines(table_name) %}
-    {% if not execute %}
-        {{ return('') }}
-    {% endif %}
-    {% set raw_relation = source('crm', table_name) %}
-    {% set counts = run_query(
-        'select (select count(*) from ' ~ this ~ '), (select count(*) from ' ~ raw_relation ~ ')'
-    ) %}
-    {% if counts.rows[0][0] == counts.rows[0][1] %}
-        {{ return('') }}
-    {% endif %}
-    delete from {{ this }}
-    where raw_checksum not in (
-        select {{ raw_row_checksum(table_name, prefix='') }} from {{ raw_relation }}
-    )
+    {{ return(delete_keys_missing_from(
+        'raw_checksum',
+        source('crm', table_name),
+        raw_row_checksum(table_name, prefix=''),
+    )) }}
 {% endmacro %}

@@ -11,8 +11,8 @@
     incremental_strategy='merge',
     on_schema_change='fail',
     post_hook=(
-        "delete from {{ this }} where transaction_line_key not in"
-        " (select transaction_line_id from {{ ref('stg_crm__transactions') }})"
+        "{{ delete_keys_missing_from('transaction_line_key',"
+        " ref('stg_crm__transactions'), 'transaction_line_id') }}"
     ),
 ) }}
 
