@@ -74,7 +74,9 @@ resolved as (
     left join rejected_clients
         on lines.client_id = rejected_clients.client_id
     {% if is_incremental() %}
-        where lines.transaction_line_id in (select changed_lines.transaction_line_id from changed_lines)
+    where lines.transaction_line_id in (
+            select changed_lines.transaction_line_id from changed_lines
+        )
     {% endif %}
 ),
 
