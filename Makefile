@@ -1,5 +1,6 @@
-# Two commands for a fresh machine: `make build` builds the warehouse into warehouse.duckdb,
-# `make test` runs every check CI runs. Both create and fill .venv on first use.
+# Two commands for a fresh machine: `make build` builds and tests the warehouse, then publishes it
+# as warehouse.duckdb (write-audit-publish); `make test` runs every check CI runs. Both create
+# and fill .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,7 +23,7 @@ $(BIN)/dbt: pyproject.toml
 install: $(BIN)/dbt
 
 build: install
-	$(BIN)/dbt build
+	$(BIN)/python -m customer_analytics.publish
 
 lint: install
 	$(BIN)/ruff check .
@@ -62,4 +63,4 @@ data: install
 		--transactions $(TRANSACTIONS) --out $(OUT)
 
 clean:
-	rm -rf target logs warehouse.duckdb
+	rm -rf target logs warehouse.duckdb build/warehouse.duckdb

@@ -52,11 +52,9 @@ class DbtRun:
     output: str
 
 
-def run_dbt(
-    args: list[str], tmp_dir: Path, duckdb_path: Path | None = None, cwd: Path = PROJECT_ROOT
-) -> DbtRun:
-    """Run the dbt CLI against the project with its own target/log dirs under tmp_dir."""
-    env = {
+def dbt_env(tmp_dir: Path, duckdb_path: Path | None = None, cwd: Path = PROJECT_ROOT) -> dict:
+    """Environment for a dbt process with its own target/log dirs and DuckDB file under tmp_dir."""
+    return {
         **os.environ,
         "PYTHONWARNINGS": "ignore",
         "DBT_PROFILES_DIR": str(cwd),
@@ -67,8 +65,11 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
     }
+
+
+def run_command(command: list[str], env: dict, cwd: Path = PROJECT_ROOT) -> DbtRun:
     completed = subprocess.run(
-        [str(DBT), *args],
+        command,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -77,6 +78,13 @@ def run_dbt(
         check=False,
     )
     return DbtRun(completed.returncode, completed.stdout + completed.stderr)
+
+
+def run_dbt(
+    args: list[str], tmp_dir: Path, duckdb_path: Path | None = None, cwd: Path = PROJECT_ROOT
+) -> DbtRun:
+    """Run the dbt CLI against the project with its own target/log dirs under tmp_dir."""
+    return run_command([str(DBT), *args], dbt_env(tmp_dir, duckdb_path, cwd), cwd)
 
 
 @pytest.fixture(scope="session")

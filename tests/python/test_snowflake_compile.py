@@ -85,3 +85,32 @@ def test_emulator_shims_change_nothing_on_a_real_account(tmp_path):
     assert "begin;" not in emulated
     assert "values (DBT_INTERNAL_SOURCE.a, DBT_INTERNAL_SOURCE.b)" in emulated
     assert "to_number" not in emulated and emulated.rstrip().endswith("True")
+
+
+def test_models_refer_to_each_other_without_the_database(compiled_files):
+    """A database swap publishes the audited build (macros/publish): a view swapped in must read
+    its own database's tables, so no compiled model names the target database before one of
+    the project's schemas (sources, in RAW, may)."""
+    database_qualified = re.compile(r"\bcustomer_analytics\.(stage|core|analytics)\.", re.I)
+    models = [path for path in compiled_files if "models" in path.parts]
+    assert any("analytics" in path.parts for path in models)
+    assert [str(path) for path in models if database_qualified.search(path.read_text())] == []
+    analytics_sql = " ".join(p.read_text() for p in models if "analytics" in p.parts).lower()
+    assert "from core." in analytics_sql
+
+
+PUBLISH_PROBE = (
+    "{{ clone_database_sql('CUSTOMER_ANALYTICS', 'CUSTOMER_ANALYTICS_AUDIT') }};"
+    " {{ swap_databases_sql('CUSTOMER_ANALYTICS_AUDIT', 'CUSTOMER_ANALYTICS') }}"
+)
+
+
+def test_publish_statements_are_snowflake_sql(tmp_path):
+    compiled = dbt_snowflake_offline(["compile", "-q", "--inline", PUBLISH_PROBE], tmp_path)
+    statements = [s.strip() for s in compiled.strip().split(";")]
+    assert statements == [
+        "create or replace database CUSTOMER_ANALYTICS_AUDIT clone CUSTOMER_ANALYTICS",
+        "alter database CUSTOMER_ANALYTICS_AUDIT swap with CUSTOMER_ANALYTICS",
+    ]
+    for statement in statements:
+        sqlglot.parse_one(statement, read="snowflake")

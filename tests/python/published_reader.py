@@ -1,0 +1,47 @@
+"""An analyst's process for test_publish: until the stop file appears, open the published
+warehouse, read every analytics view in one connection, and append what it saw (or the error) as
+a JSON line. Usage: published_reader.py PUBLISHED_DUCKDB OBSERVATIONS_JSONL STOP_FILE"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+
+def content_hashes(duckdb_path: Path, schemas: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent hash of every row, per relation in the schemas."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        connection.execute("set variable analytics_role = 'DATA_ENGINEER'")
+        names = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_schema in (select unnest($schemas)) order by 1",
+            {"schemas": list(schemas)},
+        ).fetchall()
+        return {
+            name: connection.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
+            for (name,) in names
+        }
+
+
+def main() -> None:
+    published, observations, stop = (Path(argument) for argument in sys.argv[1:4])
+    with observations.open("a") as out:
+        while True:
+            last = stop.exists()
+            try:
+                record = {"state": content_hashes(published, ("analytics",))}
+            except Exception as error:  # noqa: BLE001 - any failure is what the test looks for
+                record = {"error": f"{type(error).__name__}: {error}"}
+            out.write(json.dumps(record, default=str) + "\n")
+            out.flush()
+            if last:
+                return
+            time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    main()
