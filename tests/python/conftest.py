@@ -67,14 +67,16 @@ def dbt_env(tmp_dir: Path, duckdb_path: Path | None = None, cwd: Path = PROJECT_
     }
 
 
-def run_command(command: list[str], env: dict, cwd: Path = PROJECT_ROOT) -> DbtRun:
+def run_command(
+    command: list[str], env: dict, cwd: Path = PROJECT_ROOT, timeout: int = DBT_TIMEOUT_S
+) -> DbtRun:
     completed = subprocess.run(
         command,
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        timeout=DBT_TIMEOUT_S,
+        timeout=timeout,
         check=False,
     )
     return DbtRun(completed.returncode, completed.stdout + completed.stderr)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import duckdb
 import pytest
-from conftest import DBT, PROJECT_ROOT, SAMPLE_DIR
+from conftest import DBT, SAMPLE_DIR, run_command
 from fakesnow_emulator import (
     DATABASE,
     copy_relations,
@@ -48,18 +47,11 @@ def dbt_build(profiles_dir, tmp_dir, run: int) -> str:
         "DBT_LOG_PATH": str(tmp_dir / f"logs_{run}"),
         "DBT_USE_COLORS": "false",
     }
-    completed = subprocess.run(
-        [str(DBT), "build", "--exclude", "path:python_models"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        check=False,
+    result = run_command(
+        [str(DBT), "build", "--exclude", "path:python_models"], env, timeout=BUILD_TIMEOUT_S
     )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, f"build {run} failed:\n{output[-6000:]}"
-    return output
+    assert result.returncode == 0, f"build {run} failed:\n{result.output[-6000:]}"
+    return result.output
 
 
 def hold_back_last_lines(source, target, lines: int) -> None:
