@@ -1,10 +1,19 @@
 {#
     Invoice lines at line grain. Incremental: each run merges lines that are new and lines
-    whose golden client changed (dedupe can merge clusters, which re-keys their clients), and
-    the post-hook deletes lines no longer staged, so an incremental run gives the same rows as
-    a full refresh. Lines whose client record was rejected in staging keep a NULL client_key
-    and say why in client_match_status: nothing is dropped.
+    whose resolution changed — golden client (dedupe can merge clusters, which re-keys their
+    clients), match status (a client record that left the delivery or was rejected) or
+    non-product flag (the non_product_codes seed) — and the post-hook deletes lines no longer
+    staged, so an incremental run gives the same rows as a full refresh. Lines whose client
+    record was rejected in staging keep a NULL client_key and say why in client_match_status:
+    nothing is dropped. A change to the cleaning rules themselves needs --full-refresh.
 #}
+{% set match_status -%}
+    case
+        when xref.client_key is not null then 'matched'
+        when rejected_clients.client_id is not null then 'client_record_rejected'
+        else 'unknown_client'
+    end
+{%- endset %}
 {{ config(
     materialized='incremental',
     unique_key='transaction_line_key',
@@ -40,11 +49,15 @@ changed_lines as (
     from lines
     left join xref
         on lines.client_id = xref.source_client_id
+    left join rejected_clients
+        on lines.client_id = rejected_clients.client_id
     left join {{ this }} as loaded
         on lines.transaction_line_id = loaded.transaction_line_key
     where
         loaded.transaction_line_key is null
         or loaded.client_key is distinct from xref.client_key
+        or loaded.client_match_status != {{ match_status }}
+        or loaded.is_non_product != lines.is_non_product
 ),
 {% endif %}
 
@@ -54,11 +67,7 @@ resolved as (
         lines.invoice_no,
         xref.client_key,
         lines.client_id as source_client_id,
-        case
-            when xref.client_key is not null then 'matched'
-            when rejected_clients.client_id is not null then 'client_record_rejected'
-            else 'unknown_client'
-        end as client_match_status,
+        {{ match_status }} as client_match_status,
         lines.stock_code as product_key,
         lines.invoice_at,
         lines.invoice_date,

@@ -4,7 +4,8 @@
     only lines whose checksum occurs a different number of times (new lines, new or fewer copies
     of a line): delete+insert on raw_checksum reloads every copy of such a line, numbered afresh.
     The post-hook removes lines that left the file, so an incremental run gives the same rows as
-    a full refresh. Raw text is kept for rejected lines only: a staged line's typed columns say
+    a full refresh. Nothing stored here depends on a seed: the non-product flag is joined in
+    stg_crm__transactions, so a changed non_product_codes seed reaches every loaded line. Raw text is kept for rejected lines only: a staged line's typed columns say
     the same, and writing 10 M lines of raw text twice was a third of this model's time.
 #}
 {{ config(
@@ -20,10 +21,6 @@ with
 raw_transactions as (
     select {{ select_raw_columns('transactions') }}
     from {{ source('crm', 'transactions') }}
-),
-
-non_product_codes as (
-    select * from {{ ref('non_product_codes') }}
 ),
 
 {% if is_incremental() %}
@@ -59,13 +56,10 @@ typed as (
 
 numbered as (
     select
-        typed.*,
-        row_number() over (partition by typed.row_hash order by typed.row_hash) as row_occurrence,
-        left(typed.invoice_no, 1) = 'C' as is_cancellation,
-        non_product_codes.kind as non_product_kind
+        *,
+        row_number() over (partition by row_hash order by row_hash) as row_occurrence,
+        left(invoice_no, 1) = 'C' as is_cancellation
     from typed
-    left join non_product_codes
-        on {{ non_product_code_match('typed.stock_code', 'non_product_codes') }}
 ),
 
 checked as (
@@ -105,8 +99,7 @@ final as (
         invoice_at,
         client_id,
         country,
-        is_cancellation,
-        non_product_kind
+        is_cancellation
     from checked
 )
 

@@ -1,6 +1,8 @@
 {#
     A view: base_crm__transactions already stores every line, typed, and loads new ones
-    incrementally; a second 10 M-line copy would be rebuilt in full on every run.
+    incrementally; a second 10 M-line copy would be rebuilt in full on every run. The
+    non-product flag is joined here rather than stored there, so a change to the
+    non_product_codes seed reaches lines loaded before it.
 #}
 {{ config(materialized='view') }}
 
@@ -10,24 +12,34 @@ checked_transactions as (
     select * from {{ ref('base_crm__transactions') }}
 ),
 
+non_product_codes as (
+    select * from {{ ref('non_product_codes') }}
+),
+
+staged as (
+    select * from checked_transactions
+    where reject_reason is null
+),
+
 final as (
     select
-        row_hash as transaction_line_id,
-        invoice_no,
-        stock_code,
-        description,
-        quantity,
-        unit_price,
-        cast(quantity * unit_price as decimal(18, 2)) as line_amount,
-        invoice_at,
-        cast(invoice_at as date) as invoice_date,
-        client_id,
-        country,
-        is_cancellation,
-        non_product_kind is not null as is_non_product,
-        non_product_kind
-    from checked_transactions
-    where reject_reason is null
+        staged.row_hash as transaction_line_id,
+        staged.invoice_no,
+        staged.stock_code,
+        staged.description,
+        staged.quantity,
+        staged.unit_price,
+        cast(staged.quantity * staged.unit_price as decimal(18, 2)) as line_amount,
+        staged.invoice_at,
+        cast(staged.invoice_at as date) as invoice_date,
+        staged.client_id,
+        staged.country,
+        staged.is_cancellation,
+        non_product_codes.kind is not null as is_non_product,
+        non_product_codes.kind as non_product_kind
+    from staged
+    left join non_product_codes
+        on {{ non_product_code_match('staged.stock_code', 'non_product_codes') }}
 )
 
 select * from final
