@@ -1,9 +1,11 @@
 """dbt-duckdb plugin: dbt's own DuckDB connections act as the DATA_ENGINEER principal.
 
-The analytics views filter rows by the session variable analytics_role (macros/security). DuckDB
-variables live per connection, and dbt-duckdb copies a cursor per thread, so each copy is set
-here; without it dbt's data tests on the views would see no rows and prove nothing. Analysts'
-and BI tools' connections do not load this plugin and must set their own role.
+The analytics views filter rows by the session variable analytics_role (macros/security), and
+refuse to answer a session that sets no known role. DuckDB variables live per connection, and
+dbt-duckdb copies a cursor per thread, so each copy is set here; without it dbt could not even
+create the views (DuckDB binds a view's query when creating it) nor run its data tests on them.
+Analysts' and BI tools' connections do not load this plugin and must set their own role. None of
+this is access control: whoever holds the DuckDB file can set any role (docs/security.md).
 """
 
 from __future__ import annotations

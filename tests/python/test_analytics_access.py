@@ -1,11 +1,16 @@
-"""Row-level security and PII masking of the analytics views, proven on DuckDB.
+"""Row filtering and PII masking of the analytics views on DuckDB, and their refusal to answer a
+session that names no valid principal.
 
 Each test connects as an analyst would (a plain DuckDB connection, no dbt) and sets the
-principal with SET VARIABLE, as a BI tool's connection init would.
+principal with SET VARIABLE, as a BI tool's connection init would. None of this is access
+control (anyone holding the file can set any role; docs/security.md): these tests prove that
+cooperative tools get what their principal should see, and an error rather than an empty
+result when the principal is missing or wrong.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -49,10 +54,13 @@ def test_every_view_has_rows_for_the_data_engineer(full_counts):
     assert all(rows > 0 for rows in full_counts.values()), full_counts
 
 
+# Roles and users match in any case (the old views compared the role case-sensitively, so a
+# lower-case 'crm_analyst' silently saw nothing).
+@pytest.mark.parametrize("role", ["CRM_ANALYST", "crm_analyst"])
 @pytest.mark.parametrize("view", VIEWS)
-def test_crm_analyst_sees_every_row_unmasked(built_warehouse, full_counts, view):
+def test_crm_analyst_sees_every_row_unmasked(built_warehouse, full_counts, view, role):
     region, pii = VIEWS[view]
-    with connect_as(built_warehouse, "CRM_ANALYST") as connection:
+    with connect_as(built_warehouse, role) as connection:
         assert count(connection, f"select count(*) from analytics.{view}") == full_counts[view]
         for column in pii:
             non_null, masked = connection.execute(
@@ -63,10 +71,13 @@ def test_crm_analyst_sees_every_row_unmasked(built_warehouse, full_counts, view)
             assert non_null > 0 and masked == 0, column
 
 
+@pytest.mark.parametrize(
+    "role, user", [("SALES_LEADERSHIP", "lead_uk"), ("Sales_Leadership", "LEAD_UK")]
+)
 @pytest.mark.parametrize("view", REGIONAL)
-def test_sales_leadership_sees_only_its_region_with_pii_masked(built_warehouse, view):
+def test_sales_leadership_sees_only_its_region_with_pii_masked(built_warehouse, view, role, user):
     _, pii = VIEWS[view]
-    with connect_as(built_warehouse, "SALES_LEADERSHIP", "lead_uk") as connection:
+    with connect_as(built_warehouse, role, user) as connection:
         regions = connection.execute(f"select distinct region from analytics.{view}").fetchall()
         assert regions == [("UK & Ireland",)]
         visible = count(connection, f"select count(*) from analytics.{view}")
@@ -75,7 +86,7 @@ def test_sales_leadership_sees_only_its_region_with_pii_masked(built_warehouse, 
             connection, f"select count(*) from analytics.{view} where region = 'UK & Ireland'"
         )
     assert visible == uk_rows > 0
-    with connect_as(built_warehouse, "SALES_LEADERSHIP", "lead_uk") as connection:
+    with connect_as(built_warehouse, role, user) as connection:
         for column in pii:
             kind = connection.execute(
                 f"select count(*), count({column}), "
@@ -104,14 +115,76 @@ def test_sales_leadership_with_several_regions_sees_exactly_those(built_warehous
     assert seen == entitled
 
 
-@pytest.mark.parametrize("role, user", [(None, None), ("INTERN", "lead_uk"), ("crm_analyst", None)])
+# (role, user) -> the start of the error every analytics view answers with.
+REFUSED = {
+    (None, None): "analytics_role is not set: SET VARIABLE analytics_role = 'DATA_ENGINEER' | "
+    "'CRM_ANALYST' | 'SALES_LEADERSHIP' (and analytics_user for SALES_LEADERSHIP)",
+    ("", None): "analytics_role is not set: SET VARIABLE analytics_role",
+    ("INTERN", "lead_uk"): "analytics_role 'INTERN' is not an analytics role: SET VARIABLE "
+    "analytics_role = 'DATA_ENGINEER' | 'CRM_ANALYST' | 'SALES_LEADERSHIP'",
+    ("SALES_LEADERSHIP", None): "analytics_user is not set: SALES_LEADERSHIP sees the regions "
+    "of its user; SET VARIABLE analytics_user",
+    ("sales_leadership", ""): "analytics_user is not set",
+    ("SALES_LEADERSHIP", "someone_else"): "analytics_user 'SOMEONE_ELSE' has no region "
+    "entitlements (seeds/security/region_entitlements.csv)",
+}
+
+
+def assert_refused(connection, sql: str, message: str) -> None:
+    with pytest.raises(duckdb.InvalidInputException) as raised:
+        connection.execute(sql).fetchall()
+    assert message in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize("role, user", REFUSED)
 @pytest.mark.parametrize("view", VIEWS)
-def test_unknown_roles_see_nothing(built_warehouse, view, role, user):
+def test_a_session_without_a_valid_principal_is_refused_with_what_to_set(
+    built_warehouse, view, role, user
+):
     with connect_as(built_warehouse, role, user) as connection:
-        assert count(connection, f"select count(*) from analytics.{view}") == 0
+        assert_refused(connection, f"select count(*) from analytics.{view}", REFUSED[role, user])
+        assert_refused(connection, f"select * from analytics.{view}", REFUSED[role, user])
 
 
-@pytest.mark.parametrize("view", REGIONAL)
-def test_sales_leadership_without_entitlements_sees_no_regional_rows(built_warehouse, view):
-    with connect_as(built_warehouse, "SALES_LEADERSHIP", "someone_else") as connection:
+@pytest.mark.parametrize("view", [view for view in VIEWS if view not in REGIONAL])
+def test_sales_leadership_sees_the_non_regional_views_whole(built_warehouse, full_counts, view):
+    with connect_as(built_warehouse, "sales_leadership", "Lead_Europe") as connection:
+        assert count(connection, f"select count(*) from analytics.{view}") == full_counts[view]
+
+
+@pytest.fixture(scope="module")
+def emptied_warehouse(built_warehouse, tmp_path_factory) -> Path:
+    """A copy of the built warehouse whose core tables hold no rows, so every view is empty."""
+    copy = tmp_path_factory.mktemp("emptied") / built_warehouse.name
+    shutil.copy(built_warehouse, copy)
+    with duckdb.connect(str(copy)) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'core' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        assert len(tables) > 10
+        for (table,) in tables:
+            connection.execute(f"delete from core.{table}")
+    return copy
+
+
+@pytest.mark.parametrize("role, user", REFUSED)
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_refusal_fires_on_an_empty_view_too(emptied_warehouse, view, role, user):
+    with connect_as(emptied_warehouse, "DATA_ENGINEER") as connection:
         assert count(connection, f"select count(*) from analytics.{view}") == 0
+    with connect_as(emptied_warehouse, role, user) as connection:
+        assert_refused(connection, f"select count(*) from analytics.{view}", REFUSED[role, user])
+        assert_refused(connection, f"select * from analytics.{view}", REFUSED[role, user])
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_role_is_checked_even_when_the_query_cannot_return_rows(built_warehouse, view):
+    """The role check runs while DuckDB binds the query, so not even a plan that the optimizer
+    reduces to nothing (limit 0, where false) escapes it."""
+    with connect_as(built_warehouse, "INTERN") as connection:
+        for sql in (
+            f"select * from analytics.{view} limit 0",
+            f"select count(*) from analytics.{view} where false",
+        ):
+            assert_refused(connection, sql, REFUSED["INTERN", "lead_uk"])
