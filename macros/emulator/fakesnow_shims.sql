@@ -2,10 +2,12 @@
     Shims for fakesnow, the local Snowflake emulator CI builds the Snowflake target against
     (tests/python/test_snowflake_emulated.py). Each one changes behaviour only when
     target.account == 'fakesnow' and otherwise calls dbt-snowflake's own macro, so on a real
-    account the generated SQL is exactly dbt-snowflake's. What they skip (temporary relations,
-    comments, grants, access policies, explicit transactions) fakesnow cannot run; the
-    Snowflake SQL for those is checked on compiled output instead
-    (tests/python/test_analytics_snowflake_security.py, test_snowflake_compile.py).
+    account the generated SQL is exactly dbt-snowflake's (plus the project's own overrides,
+    macros/overrides). What they skip (temporary relations, comments, grants, access policies,
+    explicit transactions) fakesnow cannot run; the Snowflake SQL for those is checked as
+    generated instead: tests/python/test_security_snowflake_statements.py records every
+    statement dbt-snowflake sends for the analytics views, setup_security and publishing, and
+    test_snowflake_compile.py parses the compiled models.
 #}
 {% macro is_fakesnow() %}
     {{ return(target.type == 'snowflake' and target.account == 'fakesnow') }}
@@ -20,9 +22,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro snowflake__create_view_as_with_temp_flag(relation, sql, is_temporary=False) -%}
-    {{ dbt.snowflake__create_view_as_with_temp_flag(relation, sql, is_temporary and not is_fakesnow()) }}
-{%- endmacro %}
+{#
+    Views are never temporary on fakesnow either, and the analytics views get no policy clauses
+    there: both in macros/overrides/snowflake__create_view_as_with_temp_flag.sql, the one
+    override of that dbt-snowflake macro.
+#}
 
 {#
     fakesnow cannot parse column comments, and a relation comment with a quote in it breaks its

@@ -1,6 +1,7 @@
-"""The Snowflake side of analyst access, checked on what dbt generates (no account is
-reachable here): the policies' bodies, secure views, grants, and no DuckDB-only filter left
-in the Snowflake views."""
+"""The Snowflake side of analyst access, checked on what dbt compiles offline (no account is
+reachable here): the policies' bodies, secure views, grants, no post-hook, and no DuckDB-only
+filter left in the Snowflake views. The statements dbt-snowflake sends, and their order, are
+checked in test_security_snowflake_statements.py."""
 
 from __future__ import annotations
 
@@ -50,19 +51,21 @@ def compiled(tmp_path_factory) -> Path:
 
 
 def test_policies_carry_the_same_rules_as_the_duckdb_views(tmp_path):
-    statements = dbt_snowflake_offline(
-        ["compile", "-q", "--inline", "{{ security_statements() | join(';\\n') }}"], tmp_path
-    )
+    inline = "{{ security_statements(audit, published) | join(';\\n') }}"
+    databases = "{% set audit, published = 'CUSTOMER_ANALYTICS_AUDIT', 'CUSTOMER_ANALYTICS' %}"
+    statements = dbt_snowflake_offline(["compile", "-q", "--inline", databases + inline], tmp_path)
     for role in ("DATA_ENGINEER", "CRM_ANALYST", "SALES_LEADERSHIP"):
         assert f"create role if not exists {role}" in statements
-    region_policy = statements.split("alter row access policy")[1].split(";")[0]
+    region_policy = statements.split("create row access policy if not exists")[1].split(";")[0]
     assert "is_role_in_session('SALES_LEADERSHIP')" in region_policy
     assert "entitled.principal = current_user()" in region_policy
     assert "region_entitlements" in region_policy
-    for data_type in ("varchar", "date"):
-        assert (
-            f"alter masking policy CUSTOMER_ANALYTICS.analytics.pii_mask_{data_type}" in statements
-        )
+    for database in ("CUSTOMER_ANALYTICS_AUDIT", "CUSTOMER_ANALYTICS"):
+        for data_type in ("varchar", "date"):
+            assert (
+                f"create masking policy if not exists {database}.analytics.pii_mask_{data_type}"
+                in statements
+            )
     assert "'***MASKED***'" in statements
 
 
@@ -86,6 +89,8 @@ def test_snowflake_views_are_secure_granted_and_free_of_duckdb_filters(compiled)
             compiled / "target" / "compiled" / "customer_analytics" / node["original_file_path"]
         ).read_text()
         assert "getvariable" not in sql, node["name"]
+        # policies are attached in the CREATE (macros/overrides), not by a hook after the grants
+        assert node["config"]["post-hook"] == [], node["name"]
     core = [
         node
         for node in manifest["nodes"].values()
