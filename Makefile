@@ -57,17 +57,25 @@ test-snowflake: install
 plots: install
 	$(BIN)/python -m customer_analytics.plots --warehouse warehouse.duckdb --out assets/plots
 
-# Export an analytics view to a file: make export VIEW=v_client_360 FORMAT=parquet|csv
+# Export an analytics view of the published warehouse (read-only) to exports/VIEW.FORMAT:
+#   make export VIEW=v_client_360 FORMAT=parquet|csv|json
+#   [ROLE=SALES_LEADERSHIP ANALYTICS_USER=LEAD_UK] [EXPORT_OUT=path]
+# With DBT_TARGET=snowflake it unloads the view of the published database to a stage.
 export: install
-	mkdir -p exports
-	$(BIN)/dbt run-operation export_view --args '{view: $(VIEW), format: $(or $(FORMAT),parquet)}'
+	@$(BIN)/python -m customer_analytics.export --view $(VIEW) --format $(or $(FORMAT),parquet) \
+		$(if $(ROLE),--role $(ROLE)) $(if $(ANALYTICS_USER),--user $(ANALYTICS_USER)) \
+		$(if $(EXPORT_OUT),--out $(EXPORT_OUT))
 
+# The docs site's catalog is read from the published warehouse, opened read-only
+# (profiles.yml: DUCKDB_ACCESS_MODE), never from the working file.
 docs: plots
-	$(BIN)/dbt docs generate
+	DUCKDB_PATH=$(or $(PUBLISHED_DUCKDB_PATH),warehouse.duckdb) DUCKDB_ACCESS_MODE=read_only \
+		$(BIN)/dbt docs generate
 
 data: install
 	$(BIN)/python -m customer_analytics.generator --seed $(SEED) --clients $(CLIENTS) \
 		--transactions $(TRANSACTIONS) --out $(OUT)
 
+# Build outputs only: never the published warehouse.duckdb or principals/.
 clean:
-	rm -rf target logs warehouse.duckdb build/warehouse.duckdb
+	rm -rf target logs build
