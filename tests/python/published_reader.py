@@ -24,10 +24,15 @@ def content_hashes(duckdb_path: Path, schemas: tuple[str, ...]) -> dict[str, tup
             " where table_schema in (select unnest($schemas)) order by 1",
             {"schemas": list(schemas)},
         ).fetchall()
-        return {
-            name: connection.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
-            for (name,) in names
-        }
+        return hashes_of(connection, [name for (name,) in names])
+
+
+def hashes_of(connection: duckdb.DuckDBPyConnection, relations: list[str]) -> dict[str, tuple]:
+    """Row count and an order-independent hash of every row, per relation named."""
+    return {
+        name: connection.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
+        for name in relations
+    }
 
 
 def make_working_file(path: Path, marker: str, rows: int) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import PROJECT_ROOT
+from published_reader import hashes_of
 
 from customer_analytics.compat import DEFAULT_CLIENT_VENV, OLDEST_CLIENT, ensure_client_venv
 from customer_analytics.publish import publish_file
@@ -129,12 +130,8 @@ def test_a_principal_file_holds_exactly_what_the_principal_sees(published):
             " (select unnest($columns))",
             {"columns": list(LEAKS)},
         ).fetchall()
-        seen = {
-            name: connection.execute(
-                f"select count(*), sum(hash(t)) from analytics.{name} as t"
-            ).fetchone()
-            for _, name in tables
-        }
+        relations = [f"analytics.{name}" for _, name in tables]
+        seen = hashes_of(connection, relations)
         leaks = {
             (table, column): connection.execute(
                 f"select count(*) from analytics.{table} where {LEAKS[column]}"
@@ -149,15 +146,10 @@ def test_a_principal_file_holds_exactly_what_the_principal_sees(published):
     with duckdb.connect(str(published), read_only=True) as connection:
         connection.execute("set variable analytics_role = 'SALES_LEADERSHIP'")
         connection.execute("set variable analytics_user = 'LEAD_UK'")
-        through_views = {
-            name: connection.execute(
-                f"select count(*), sum(hash(t)) from analytics.{name} as t"
-            ).fetchone()
-            for _, name in tables
-        }
+        through_views = hashes_of(connection, relations)
         views = connection.execute(
             "select view_name from duckdb_views() where schema_name = 'analytics'"
         ).fetchall()
     assert seen == through_views
-    assert set(seen) == {name for (name,) in views}
+    assert set(seen) == {f"analytics.{name}" for (name,) in views}
     assert all(count > 0 for count, _ in seen.values())
