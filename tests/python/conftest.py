@@ -97,3 +97,12 @@ def built_warehouse(tmp_path_factory) -> Path:
     run = run_dbt(["build"], tmp_dir, duckdb_path)
     assert run.returncode == 0, run.output[-5000:]
     return duckdb_path
+
+
+@pytest.fixture(scope="session")
+def delivery_sequence(tmp_path_factory):
+    """The committed sample's deliveries built one after another into one file, and the last one
+    built in full into another (tests/python/delivery_sequence.py)."""
+    from delivery_sequence import run_sequence
+
+    return run_sequence(tmp_path_factory.mktemp("deliveries"))

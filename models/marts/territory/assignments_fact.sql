@@ -1,31 +1,50 @@
 {#
-    Territory assignment history per golden client from the assignments snapshot. Validity is
-    on as-of dates (the build date the warehouse describes), not on the wall clock, so two
-    builds of the same input agree: a version is valid from the as-of date it was first
-    recorded until the as-of date of the version that replaced it. When the same as-of date is
-    built again on corrected input (a late delivery), the latest version recorded for that date
-    replaces the earlier one instead of overlapping it.
+    Territory assignment versions per golden client, on as-of dates: what assignment_history
+    recorded before this build's as-of date, then the changes at that date. The changes are
+    computed here as well as recorded there, so a what-if build (which records nothing) still
+    shows its own as-of date as current, and versions recorded after it stay out of view.
 #}
 with
 
 history as (
-    select * from {{ ref('assignments_snapshot') }}
+    select * from {{ ref('assignment_history') }}
+),
+
+assignments as (
+    select * from {{ ref('int_assignments_current') }}
+),
+
+recorded_before_as_of as (
+    select * from history
+    where recorded_as_of < {{ as_of_date() }}
+),
+
+changes_at_as_of as (
+    {{ history_changes(
+        'assignments',
+        'history',
+        'client_key',
+        compared=['territory_id', 'advisor_id', 'tier', 'rule_id'],
+        carried=['reason'],
+    ) | indent(4) }}
+),
+
+timeline as (
+    select * from recorded_before_as_of
+    union all
+    select * from changes_at_as_of
 ),
 
 versions as (
     select
-        client_key,
-        territory_id,
-        advisor_id,
-        tier,
-        rule_id,
-        reason,
-        assigned_as_of,
-        dbt_valid_to,
-        lead(assigned_as_of) over (
-            partition by client_key order by dbt_valid_from asc
-        ) as replaced_as_of
-    from history
+        *,
+        lead(recorded_as_of) over (
+            partition by client_key order by recorded_as_of
+        ) as next_recorded_as_of,
+        lead(is_retired) over (
+            partition by client_key order by recorded_as_of
+        ) as next_is_retired
+    from timeline
 ),
 
 final as (
@@ -36,13 +55,15 @@ final as (
         tier,
         rule_id,
         reason,
-        assigned_as_of as valid_from,
+        recorded_as_of as valid_from,
+        next_recorded_as_of as valid_to,
         case
-            when dbt_valid_to is not null then coalesce(replaced_as_of, assigned_as_of)
-        end as valid_to,
-        dbt_valid_to is null as is_current
+            when next_is_retired then 'client_retired'
+            when next_recorded_as_of is not null then 'reassigned'
+        end as end_reason,
+        next_recorded_as_of is null as is_current
     from versions
-    where replaced_as_of is null or replaced_as_of > assigned_as_of
+    where not is_retired
 )
 
 select * from final
