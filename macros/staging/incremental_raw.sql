@@ -8,8 +8,10 @@
     Checksums occurring a different number of times in the file than in the model: new lines,
     new or fewer copies of a line. Reads the file on its own instead of sharing the model's raw
     CTE, which would make the warehouse buffer every line's text until the comparison is done.
+    recheck: a condition on the model's rows whose verdict depends on the run, not only on the
+    line (a date bound that moves with the delivery date); their checksums are retyped too.
 #}
-{% macro changed_raw_checksums(table_name) %}
+{% macro changed_raw_checksums(table_name, recheck=none) %}
     select raw_checksum
     from (
         select
@@ -24,6 +26,12 @@
     ) as lines
     group by raw_checksum
     having sum(line_delta) != 0
+    {%- if recheck %}
+    union all
+    select raw_checksum
+    from {{ this }}
+    where {{ recheck }}
+    {%- endif %}
 {% endmacro %}
 
 {# Post-hook: lines that left the file leave the model (macro delete_keys_missing_from). #}

@@ -71,6 +71,18 @@ def sorted_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.take(np.lexsort([last, *leading[::-1]]))
 
 
+# Also in int_client_clv.py: Snowflake runs each model file alone, so they cannot share a module.
+def day_numbers(dates) -> np.ndarray:
+    """Calendar days since 1970-01-01 (int64) of dates or timestamps of any resolution (date
+    objects, ISO strings, numpy or pandas values; one or many). Date arithmetic uses these: a
+    pandas Timedelta counts nanoseconds and overflows beyond 292 years, nanosecond timestamps end
+    in 2262, and the as-of date and the staging date bounds are vars anyone can set."""
+    array = np.asarray(dates)
+    if array.dtype.kind != "M":
+        array = array.astype("datetime64[us]")
+    return array.astype("datetime64[D]").astype(np.int64)
+
+
 def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
     """Features per client as of ``cutoff``, from invoices dated strictly before it.
 
@@ -79,9 +91,9 @@ def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
     Inter-purchase statistics need two (mean) or three (spread) purchase days; without them
     they are -1, which the trees can separate from any real gap.
     """
-    cutoff = pd.Timestamp(cutoff)
-    dates = pd.to_datetime(invoices["invoice_date"])
-    kept = ((dates < cutoff) & invoices["client_key"].notna()).to_numpy()
+    cutoff = day_numbers(cutoff)
+    days = day_numbers(invoices["invoice_date"])
+    kept = (days < cutoff) & invoices["client_key"].notna().to_numpy()
     if not kept.any():
         return pd.DataFrame(columns=["client_key", *FEATURES])
     # Grouped by integer codes in client_key order: hashing a million key strings once instead
@@ -91,18 +103,18 @@ def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
         {
             "client": client,
             "invoice_no": invoices["invoice_no"].array[kept],
-            "invoice_date": dates.array[kept],
+            "invoice_day": days[kept],
             "invoice_value": invoices["invoice_value"].array[kept].astype(float),
             "product_count": invoices["product_count"].array[kept],
-            "days_before": (cutoff - dates[kept]).dt.days.array,
+            "days_before": cutoff - days[kept],
         }
     )
     clients = before.groupby("client")
-    days = (
-        before[["client", "invoice_date"]].drop_duplicates().sort_values(["client", "invoice_date"])
+    purchase_days = (
+        before[["client", "invoice_day"]].drop_duplicates().sort_values(["client", "invoice_day"])
     )
-    gaps = days.groupby("client")["invoice_date"].diff().dt.days
-    rhythm = gaps.groupby(days["client"]).agg(["mean", "std"])
+    gaps = purchase_days.groupby("client")["invoice_day"].diff()
+    rhythm = gaps.groupby(purchase_days["client"]).agg(["mean", "std"])
     recent = before["days_before"] <= 90
     previous = before["days_before"].between(91, 180)
     features = pd.DataFrame(
@@ -110,7 +122,7 @@ def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
             "recency_days": clients["days_before"].min(),
             "tenure_days": clients["days_before"].max(),
             "frequency": clients["invoice_no"].nunique(),
-            "purchase_days": days.groupby("client").size(),
+            "purchase_days": purchase_days.groupby("client").size(),
             "monetary": clients["invoice_value"].sum(),
             "avg_basket_value": clients["invoice_value"].mean(),
             "avg_basket_products": clients["product_count"].mean().astype(float),
@@ -143,9 +155,9 @@ def churn_labels(
     invoices: pd.DataFrame, clients: pd.Series, cutoff, horizon_days: int
 ) -> pd.Series:
     """1 for each client with no invoice in [cutoff, cutoff + horizon), else 0."""
-    cutoff = pd.Timestamp(cutoff)
-    dates = pd.to_datetime(invoices["invoice_date"])
-    in_window = (dates >= cutoff) & (dates < cutoff + pd.Timedelta(days=horizon_days))
+    cutoff = day_numbers(cutoff)
+    days = day_numbers(invoices["invoice_date"])
+    in_window = (days >= cutoff) & (days < cutoff + horizon_days)
     bought = set(invoices.loc[in_window, "client_key"])
     return pd.Series([0 if client in bought else 1 for client in clients], index=clients.index)
 
@@ -210,8 +222,8 @@ def score_churn(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Churn probability for every client with a purchase before the as-of date, and metrics
     rows (model_name 'churn', metric_name, metric_value, message)."""
-    as_of = pd.Timestamp(as_of_date)
-    cutoff = as_of - pd.Timedelta(days=horizon_days)
+    as_of = day_numbers(as_of_date).astype("datetime64[D]")
+    cutoff = as_of - np.timedelta64(horizon_days, "D")
     # Sorted first so float sums, and hence the model, do not depend on the order rows arrive in.
     invoices = sorted_rows(invoices, ["client_key", "invoice_date", "invoice_no"])
     training = client_features(invoices, cutoff)

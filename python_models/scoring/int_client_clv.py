@@ -71,6 +71,18 @@ class GammaGammaFit(NamedTuple):
     n_clients: int
 
 
+# Also in int_client_churn.py: Snowflake runs each model file alone, so they cannot share a module.
+def day_numbers(dates) -> np.ndarray:
+    """Calendar days since 1970-01-01 (int64) of dates or timestamps of any resolution (date
+    objects, ISO strings, numpy or pandas values; one or many). Date arithmetic uses these: a
+    pandas Timedelta counts nanoseconds and overflows beyond 292 years, nanosecond timestamps end
+    in 2262, and the as-of date and the staging date bounds are vars anyone can set."""
+    array = np.asarray(dates)
+    if array.dtype.kind != "M":
+        array = array.astype("datetime64[us]")
+    return array.astype("datetime64[D]").astype(np.int64)
+
+
 def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     """Per client: x, t_x and T in weeks, and the mean value of its repeat purchase days.
 
@@ -78,10 +90,12 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     date are a caller error (the warehouse never passes them), so they raise. Clients without a
     repeat purchase have monetary_value 0.
     """
-    as_of = pd.Timestamp(as_of_date)
-    dates = pd.to_datetime(invoices["invoice_date"])
+    as_of = day_numbers(as_of_date)
+    dates = day_numbers(invoices["invoice_date"])
     if (dates >= as_of).any():
-        raise ValueError(f"invoices on or after the as-of date {as_of.date()} were passed")
+        raise ValueError(
+            f"invoices on or after the as-of date {as_of.astype('datetime64[D]')} were passed"
+        )
     # Grouped by integer codes in client_key order: hashing the key strings once instead of once
     # per grouping; rows keep their order within each group, so sums are unchanged.
     client, client_keys = pd.factorize(invoices["client_key"].astype(str), sort=True)
@@ -109,9 +123,8 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     summary = pd.DataFrame(
         {
             "frequency": frequency.astype(int),
-            "recency_weeks": (per_client["last_day"] - per_client["first_day"]).dt.days
-            / DAYS_PER_WEEK,
-            "tenure_weeks": (as_of - per_client["first_day"]).dt.days / DAYS_PER_WEEK,
+            "recency_weeks": (per_client["last_day"] - per_client["first_day"]) / DAYS_PER_WEEK,
+            "tenure_weeks": (as_of - per_client["first_day"]) / DAYS_PER_WEEK,
             "monetary_value": np.where(frequency > 0, repeat_value / frequency.clip(lower=1), 0.0),
             "mean_day_value": per_client["total_value"] / per_client["purchase_days"],
         }

@@ -46,11 +46,14 @@ checked as (
             when client_name is null then 'missing_client_name'
             when client_type not in ('institution', 'individual') then 'invalid_client_type'
             when {{ is_malformed('raw_date_of_birth', 'date_of_birth') }}
-                or date_of_birth < date '1900-01-01' then 'invalid_date_of_birth'
+                or {{ is_implausible_date('date_of_birth', earliest='1900-01-01') }}
+                then 'invalid_date_of_birth'
             when {{ is_malformed('raw_annual_revenue', 'annual_revenue') }}
                 or annual_revenue < 0 then 'invalid_annual_revenue'
-            when {{ is_malformed('raw_created_at', 'created_at') }} then 'invalid_created_at'
-            when {{ is_malformed('raw_updated_at', 'updated_at') }} then 'invalid_updated_at'
+            when {{ is_malformed('raw_created_at', 'created_at') }}
+                or {{ is_implausible_date('created_at') }} then 'invalid_created_at'
+            when {{ is_malformed('raw_updated_at', 'updated_at') }}
+                or {{ is_implausible_date('updated_at') }} then 'invalid_updated_at'
         end as row_reject_reason
     from numbered
 ),

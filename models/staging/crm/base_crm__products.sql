@@ -40,7 +40,8 @@ checked as (
             when stock_code is null then 'missing_stock_code'
             when {{ is_malformed('raw_unit_price', 'unit_price') }} then 'invalid_unit_price'
             when unit_price <= 0 then 'non_positive_unit_price'
-            when {{ is_malformed('raw_launch_date', 'launch_date') }} then 'invalid_launch_date'
+            when {{ is_malformed('raw_launch_date', 'launch_date') }}
+                or {{ is_implausible_date('launch_date') }} then 'invalid_launch_date'
             when status not in ('active', 'discontinued') then 'invalid_status'
         end as row_reject_reason
     from numbered

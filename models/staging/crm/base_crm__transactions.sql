@@ -7,6 +7,10 @@
     a full refresh. Nothing stored here depends on a seed: the non-product flag is joined in
     stg_crm__transactions, so a changed non_product_codes seed reaches every loaded line. Raw text is kept for rejected lines only: a staged line's typed columns say
     the same, and writing 10 M lines of raw text twice was a third of this model's time.
+    One verdict depends on the run rather than the line: a date after the delivery date (by
+    default the run's date) is implausible. Loaded lines whose verdict the current bounds could
+    change (rejected as implausible, or dated outside the bounds) are retyped on every run, so a
+    line dated tomorrow is staged once tomorrow has come, as a full build would stage it.
 #}
 {{ config(
     materialized='incremental',
@@ -25,7 +29,11 @@ raw_transactions as (
 
 {% if is_incremental() %}
 checksum_changes as (
-    {{ changed_raw_checksums('transactions') }}
+    {{ changed_raw_checksums(
+        'transactions',
+        recheck="reject_reason = 'implausible_invoice_date' or "
+            ~ is_implausible_date('invoice_at'),
+    ) }}
 ),
 {% endif %}
 
@@ -72,10 +80,14 @@ checked as (
             when stock_code is null then 'missing_stock_code'
             when client_id is null then 'missing_client_id'
             when invoice_at is null then 'invalid_invoice_date'
+            when {{ is_implausible_date('invoice_at') }} then 'implausible_invoice_date'
             when quantity is null then 'invalid_quantity'
             when unit_price is null then 'invalid_unit_price'
             when quantity = 0 then 'zero_quantity'
             when unit_price <= 0 then 'non_positive_unit_price'
+            when abs(quantity) > {{ max_line_quantity() }} then 'quantity_out_of_range'
+            when abs(quantity) * unit_price > {{ max_line_amount() }}
+                then 'line_amount_out_of_range'
             when is_cancellation and quantity > 0 then 'cancellation_with_positive_quantity'
             when not is_cancellation and quantity < 0
                 then 'negative_quantity_without_cancellation'
