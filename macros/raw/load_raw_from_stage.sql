@@ -4,7 +4,8 @@
 
         dbt run-operation load_raw_from_stage --args '{stage: "raw.crm_stage"}' --target snowflake
 
-    Each file's header is checked against the contract first (same message as the DuckDB check),
+    Each file's header is checked against the contract first (same checks and messages as the
+    DuckDB run-start check: missing or duplicated columns, another delimiter),
     then the file is copied by column name into a side table that is swapped in, so readers never
     see a half-loaded table and a failed load leaves the previous data in place.
     With dry_run=true it only logs the statements it would run (works on any target).
@@ -58,10 +59,5 @@
         "select lower(column_name) from table(infer_schema(location => '" ~ file_path
         ~ "', file_format => '" ~ file_format ~ "')) order by order_id"
     ).columns[0].values() | list %}
-    {% set missing = [] %}
-    {% for column in columns if column not in header %}{% do missing.append(column) %}{% endfor %}
-    {% if missing %}
-        {% do exceptions.raise_compiler_error(
-            raw_contract_message(table_name, file_path, columns, missing, header)) %}
-    {% endif %}
+    {% do check_raw_header(table_name, file_path, columns, header) %}
 {% endmacro %}

@@ -17,11 +17,11 @@
 {% endmacro %}
 
 {% macro duckdb__source_exists(relation) %}
-    {% set location = modules.re.search("'([^']+)'", relation | string) %}
-    {% if not location %}
+    {% set path = raw_file_path(relation) %}
+    {% if path is none %}
         {{ return(adapter.get_relation(relation.database, relation.schema, relation.identifier) is not none) }}
     {% endif %}
-    {% set found = run_query("select count(*) from glob('" ~ location.group(1) ~ "')") %}
+    {% set found = run_query('select count(*) from glob(' ~ sql_text_literal(path) ~ ')') %}
     {{ return(found.columns[0].values()[0] > 0) }}
 {% endmacro %}
 

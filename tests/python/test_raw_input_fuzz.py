@@ -1,8 +1,10 @@
 """Corrupted raw files. Bad values (dates, numbers, odd Unicode, delimiters inside quotes, a 1 MB
-field) must not crash the build: every raw line is staged or rejected, and corrupted lines carry
-the reason their corruption calls for. A structurally broken file (empty, header only, rows with
-more fields than the header, bytes that are not UTF-8, an unterminated quote) stops the run with a
-message naming the file and the problem."""
+field) and well-formed but impossible ones (invoices dated 2031, 9999 or year 1, quantities and
+amounts that would overflow the amount types) must not crash the build: every raw line is staged
+or rejected, corrupted lines carry the reason their corruption calls for, and future-dated lines
+do not move the as-of date. A structurally broken file (empty, header only, rows with more or
+fewer fields than the header, a duplicated or otherwise delimited header, bytes that are not
+UTF-8, an unterminated quote) stops the run with a message naming the file and the problem."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import random
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -43,6 +46,21 @@ CORRUPTIONS = {
             "invalid_invoice_date",
         ),
         Corruption(
+            "invoice_date",
+            (
+                "2031-06-01 10:00:00",
+                "9999-12-31 23:59:59",
+                "0001-01-01 00:00",
+                "1970-01-01 00:00:00",
+                "1969-07-20 20:17",
+            ),
+            "implausible_invoice_date",
+        ),
+        Corruption(
+            "quantity", ("100000000000000", "1000000001", "-99999999999"), "quantity_out_of_range"
+        ),
+        Corruption("unit_price", ("99999999999999.99", "100000001"), "line_amount_out_of_range"),
+        Corruption(
             "quantity",
             ("1.5", "abc", "1e3", "99999999999999999999", "--1", "6 pcs"),
             "invalid_quantity",
@@ -60,14 +78,25 @@ CORRUPTIONS = {
     "clients": [
         Corruption("client_type", ("company", "1"), "invalid_client_type"),
         Corruption(
-            "date_of_birth", ("31/12/1980", "1980-02-30", "1850-01-01"), "invalid_date_of_birth"
+            "date_of_birth",
+            ("31/12/1980", "1980-02-30", "1850-01-01", "2999-01-01"),
+            "invalid_date_of_birth",
         ),
         Corruption("annual_revenue", ("1,2m", "-5", "ten"), "invalid_annual_revenue"),
-        Corruption("created_at", ("2024-13-01", "tomorrow"), "invalid_created_at"),
+        Corruption(
+            "created_at",
+            ("2024-13-01", "tomorrow", "9999-12-31 23:59:59", "0001-01-01", "1970-01-01 00:00:00"),
+            "invalid_created_at",
+        ),
+        Corruption("updated_at", ("2031-01-01 00:00", "1900-01-01"), "invalid_updated_at"),
     ],
     "products": [
         Corruption("unit_price", ("1,5", "free"), "invalid_unit_price"),
-        Corruption("launch_date", ("01/01/2020", "2020-02-31"), "invalid_launch_date"),
+        Corruption(
+            "launch_date",
+            ("01/01/2020", "2020-02-31", "9999-12-31", "0001-01-01"),
+            "invalid_launch_date",
+        ),
     ],
 }
 ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
@@ -106,6 +135,18 @@ def is_decimal(value: str) -> bool:
     return re.fullmatch(r"[-+]?\d{1,15}(\.\d+)?", value.strip()) is not None
 
 
+def is_integer(value: str) -> bool:
+    return re.fullmatch(r"[-+]?\d{1,18}", value.strip()) is not None
+
+
+def is_non_negative_decimal(value: str) -> bool:
+    return is_decimal(value) and float(value) >= 0
+
+
+def is_client_type(value: str) -> bool:
+    return value.strip().lower() in ("institution", "individual")
+
+
 def present(value: str) -> bool:
     return bool(value.strip())
 
@@ -114,47 +155,72 @@ def optional(check):
     return lambda value: not value.strip() or check(value)
 
 
-# Each entity's reject checks on raw text, in the order of the reject_reasons seed.
+def dated_between(earliest: str):
+    """A timestamp from `earliest` to the end of the day after the delivery date (the run's
+    date, UTC): the staging bounds, with the default min_plausible_date."""
+    latest = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+    return lambda value: is_timestamp(value) and earliest <= value.strip()[:10] <= latest
+
+
+plausible = dated_between("1970-01-02")
+
+
+def field(name: str, check):
+    return lambda row: check(row[name])
+
+
+# Each entity's reject checks on a raw row, in the order of the reject_reasons seed (a check
+# may assume the ones before it passed).
 CHECKS = {
-    "transactions": {
-        "invoice_no": present,
-        "stock_code": present,
-        "client_id": present,
-        "invoice_date": is_timestamp,
-        "quantity": lambda value: re.fullmatch(r"[-+]?\d{1,18}", value.strip()) is not None,
-        "unit_price": is_decimal,
-    },
-    "clients": {
-        "client_id": present,
-        "client_name": present,
-        "client_type": lambda value: value.strip().lower() in ("institution", "individual"),
-        "date_of_birth": optional(lambda value: is_timestamp(value) and value.strip() >= "1900"),
-        "annual_revenue": optional(lambda value: is_decimal(value) and float(value) >= 0),
-        "created_at": optional(is_timestamp),
-    },
-    "products": {
-        "stock_code": present,
-        "unit_price": lambda value: is_decimal(value) and float(value) > 0,
-    },
+    "transactions": [
+        ("missing_invoice_no", field("invoice_no", present)),
+        ("missing_stock_code", field("stock_code", present)),
+        ("missing_client_id", field("client_id", present)),
+        ("invalid_invoice_date", field("invoice_date", is_timestamp)),
+        ("implausible_invoice_date", field("invoice_date", plausible)),
+        ("invalid_quantity", field("quantity", is_integer)),
+        ("invalid_unit_price", field("unit_price", is_decimal)),
+        ("zero_quantity", lambda row: int(row["quantity"]) != 0),
+        ("non_positive_unit_price", lambda row: Decimal(row["unit_price"]) > 0),
+        ("quantity_out_of_range", lambda row: abs(int(row["quantity"])) <= 10**9),
+        (
+            "line_amount_out_of_range",
+            lambda row: abs(int(row["quantity"])) * Decimal(row["unit_price"]) <= 10**8,
+        ),
+    ],
+    "clients": [
+        ("missing_client_id", field("client_id", present)),
+        ("missing_client_name", field("client_name", present)),
+        ("invalid_client_type", field("client_type", is_client_type)),
+        ("invalid_date_of_birth", field("date_of_birth", optional(dated_between("1900-01-01")))),
+        ("invalid_annual_revenue", field("annual_revenue", optional(is_non_negative_decimal))),
+        ("invalid_created_at", field("created_at", optional(plausible))),
+        ("invalid_updated_at", field("updated_at", optional(plausible))),
+    ],
+    "products": [
+        ("missing_stock_code", field("stock_code", present)),
+        ("invalid_unit_price", field("unit_price", is_decimal)),
+        ("non_positive_unit_price", lambda row: float(row["unit_price"]) > 0),
+        ("invalid_launch_date", field("launch_date", optional(plausible))),
+    ],
 }
 
 
 def corruption_decides(entity: str, row: dict[str, str], corruption: Corruption) -> bool:
     """True if the corruption alone decides this line's fate: every check that runs before the
-    corrupted field passes, or, for a corruption that must stay staged, the whole line is a
+    one its reason names passes, or, for a corruption that must stay staged, the whole line is a
     valid sale."""
     checks = CHECKS[entity]
     if corruption.reason is None:
         return (
-            all(check(row[name]) for name, check in checks.items())
+            all(check(row) for _, check in checks)
             and int(row["quantity"]) > 0
-            and float(row["unit_price"]) > 0
             and not row["invoice_no"].strip().upper().startswith("C")
         )
-    for name, check in checks.items():
-        if name == corruption.field:
+    for reason, check in checks:
+        if reason == corruption.reason:
             return True
-        if not check(row[name]):
+        if not check(row):
             return False
     return True
 
@@ -242,6 +308,20 @@ def test_corrupted_lines_get_the_reason_their_corruption_calls_for(fuzzed_build,
     assert found == expected[entity]
 
 
+def test_implausible_dates_do_not_move_the_as_of_date_or_break_scoring(fuzzed_build):
+    """The sample's last line is dated 2025-12-31; lines dated 2031 or 9999 are rejected, so the
+    as-of date stays the day after it and the churn model is trained on the real history."""
+    run, duckdb_path, *_ = fuzzed_build
+    assert run.returncode == 0, run.output[-2000:]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        as_of_dates = connection.execute("select distinct as_of_date from core.rfm").fetchall()
+        methods = connection.execute(
+            "select distinct churn_method from core.client_scores where churn_method is not null"
+        ).fetchall()
+    assert as_of_dates == [(date(2026, 1, 1),)]
+    assert methods == [("calibrated_gradient_boosting",)]
+
+
 def test_one_megabyte_field_is_kept_whole(fuzzed_build):
     run, duckdb_path, *_ = fuzzed_build
     assert run.returncode == 0, run.output[-2000:]
@@ -271,6 +351,27 @@ def broken_file(raw_dir: Path, problem: str) -> tuple[str, str]:
         lines[-2] = lines[-2].rstrip(b"\n") + b",stray\n"
         transactions.write_bytes(b"".join(lines))
         return "transactions.csv", "Expected Number of Columns"
+    if problem == "short_row_early":
+        lines[3] = b",".join(lines[3].split(b",")[:6]) + b"\n"
+        transactions.write_bytes(b"".join(lines))
+        return "transactions.csv", "line 4 has fewer fields than its header (6 instead of 8)"
+    if problem == "short_row_late":
+        lines[-2] = b",".join(lines[-2].split(b",")[:6]) + b"\n"
+        transactions.write_bytes(b"".join(lines))
+        return "transactions.csv", f"CSV Error on Line: {len(lines) - 1}"
+    if problem == "duplicated_column":
+        # A bogus copy of quantity before the real one, which the reader would take.
+        fixed = [b"quantity," + lines[0]] + [b"999," + line for line in lines[1:]]
+        transactions.write_bytes(b"".join(fixed))
+        return "transactions.csv", "duplicated column(s) in its header: quantity (columns 1 and 5)"
+    if problem == "semicolon_delimited":
+        products = raw_dir / "products.csv"
+        products.write_bytes(products.read_bytes().replace(b",", b";"))
+        return "products.csv", "the header looks ';'-delimited; the contract is comma-delimited"
+    if problem == "tab_delimited":
+        clients = raw_dir / "clients.csv"
+        clients.write_bytes(clients.read_bytes().replace(b",", b"\t"))
+        return "clients.csv", "the header looks tab-delimited; the contract is comma-delimited"
     if problem == "not_utf8":
         lines[-2] = lines[-2].replace(b",", "é,".encode("latin-1"), 1)
         transactions.write_bytes(b"".join(lines))
@@ -288,6 +389,11 @@ def broken_file(raw_dir: Path, problem: str) -> tuple[str, str]:
         "header_only",
         "stray_field_early",
         "stray_field_late",
+        "short_row_early",
+        "short_row_late",
+        "duplicated_column",
+        "semicolon_delimited",
+        "tab_delimited",
         "not_utf8",
         "unterminated_quote",
     ],
