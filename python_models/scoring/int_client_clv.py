@@ -190,6 +190,11 @@ def fit_bgnbd(x, t_x, big_t) -> BgNbdFit:
         )
     if np.all(big_t <= 0):
         raise ModelFitError("BG/NBD needs clients observed for some time before the as-of date")
+    if np.ptp(x) == 0 and np.ptp(t_x) == 0 and np.ptp(big_t) == 0:
+        raise ModelFitError(
+            "BG/NBD cannot be fitted: every client has the same purchase history, which does not"
+            " identify its four parameters"
+        )
     big_t = np.maximum(big_t, 1 / DAYS_PER_WEEK)
     params = _fit_positive(
         lambda p: -bgnbd_log_likelihood(p, x, t_x, big_t).sum() / len(x),
@@ -329,6 +334,14 @@ def score_clv(
 
         def expected_by_week(weeks):
             return bgnbd_expected_purchases(purchases, weeks, x, t_x, big_t)
+
+        # An optimum far out on a flat likelihood gives parameters whose predictions overflow.
+        predicted = np.concatenate([p_alive, expected_by_week(WEEKS_12_MONTHS)])
+        if not np.isfinite(predicted).all():
+            raise ModelFitError(
+                f"BG/NBD fit diverged (r={purchases.r:.3g}, alpha={purchases.alpha:.3g},"
+                f" a={purchases.a:.3g}, b={purchases.b:.3g}): its predictions are not finite"
+            )
 
         purchase_method = "bg_nbd"
         metrics += _metric_rows(

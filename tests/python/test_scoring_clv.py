@@ -203,3 +203,19 @@ def test_bad_input_falls_back_with_a_reason(case):
     assert failed["message"].str.len().gt(10).all()
     assert scores["clv_method"].str.contains("fallback").all()
     assert np.isfinite(scores["clv_12m"]).all()
+
+
+def test_a_diverged_fit_falls_back_instead_of_scoring_nan(monkeypatch):
+    # Parameters a flat likelihood once led the optimiser to (all clients identical, scipy 1.17).
+    diverged = clv.BgNbdFit(
+        r=1.4e11, alpha=2.9e12, a=1.6e8, b=1e-8, log_likelihood=-163.1, n_clients=40
+    )
+    monkeypatch.setattr(clv, "fit_bgnbd", lambda *_: diverged)
+    invoices = invoices_from(*simulate_bgnbd(200, 0.24, 4.41, 0.79, 2.43, 52, 3))
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        scores, metrics = clv.score_clv(invoices, AS_OF)
+    assert scores["clv_method"].str.startswith("fallback_rate").all()
+    assert np.isfinite(scores["clv_12m"]).all()
+    status = metrics.set_index(["model_name", "metric_name"]).loc[("bg_nbd", "fit_status")]
+    assert status["metric_value"] == 0 and "diverged" in status["message"]
