@@ -13,7 +13,7 @@
     rejected, and every accepted date is far inside pandas' 1677-2262 range.
 #}
 {% macro min_plausible_date() %}
-    {{ return(date_var('min_plausible_date', var('min_plausible_date', '1970-01-02'))) }}
+    {{ return(date_var('min_plausible_date', var('min_plausible_date'))) }}
 {% endmacro %}
 
 {#
@@ -22,7 +22,7 @@
     source systems whose clocks run ahead of UTC. Pin the var to rebuild an old delivery exactly.
 #}
 {% macro delivery_date() %}
-    {% set pinned = var('delivery_date', none) %}
+    {% set pinned = var('delivery_date') %}
     {% if pinned is none %}
         {{ return(run_started_at.strftime('%Y-%m-%d')) }}
     {% endif %}

@@ -10,7 +10,10 @@ DuckDB (the default target); the rules are written out in docs/publishing.md.
    file another process has open (DuckDB could not open it read-write).
 2. Write and audit: `dbt build` into the working file, run as a child process that cannot outlive
    this one (Linux: PR_SET_PDEATHSIG = SIGKILL; SIGTERM/SIGINT/SIGHUP to the publisher stop the
-   child first). A failed build or test leaves the published file alone.
+   child first). A failed build or test leaves the published file alone, and the history models
+   (tag `history`) of the working file are reset to the published ones: history holds what
+   published builds recorded, as on Snowflake, where every build starts from a clone of the
+   published database.
 3. Publish, only if the whole build passed, holding an flock on `<published>.lock` (a second
    publisher to the same published file waits up to PUBLISH_LOCK_TIMEOUT_S, default 300 s):
    - write a copy of the working file, for DuckDB 1.1+ clients (compat.STORAGE_VERSION), to a
@@ -40,6 +43,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import glob
+import json
 import os
 import secrets
 import signal
@@ -323,6 +327,48 @@ def build_failed(returncode: int, kept: str) -> int:
     return returncode
 
 
+def history_relations(target_path: Path) -> list[str]:
+    """schema.table of every model tagged history, from the manifest the build just wrote."""
+    manifest = target_path / "manifest.json"
+    if not manifest.exists():
+        return []
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    return sorted(
+        f"{node['schema']}.{node['alias']}"
+        for node in nodes
+        if node["resource_type"] == "model" and "history" in node["tags"]
+    )
+
+
+def reset_history(working: Path, published: Path, relations: list[str]) -> None:
+    """Give the working file the published file's history tables (none if nothing is published),
+    so what a failed build recorded is never carried into a later publish."""
+    if not relations or not working.exists():
+        return
+    with duckdb.connect(str(working)) as connection:
+        found = set()
+        if published.exists():
+            connection.execute(f"attach {sql_string(published)} as published_copy (read_only)")
+            found = {
+                f"{schema}.{table}"
+                for schema, table in connection.execute(
+                    "select schema_name, table_name from duckdb_tables()"
+                    " where database_name = 'published_copy'"
+                ).fetchall()
+            }
+        for relation in relations:
+            if relation in found:
+                connection.execute(
+                    f"create or replace table {relation} as select * from published_copy.{relation}"
+                )
+            else:
+                connection.execute(f"drop table if exists {relation}")
+    print(
+        f"publish: history in {working} ({', '.join(relations)}) reset to the published one.",
+        file=sys.stderr,
+    )
+
+
 def publish_duckdb(dbt_args: list[str], env: dict[str, str]) -> int:
     working = Path(env.get("DUCKDB_PATH", DEFAULT_WORKING_PATH))
     published = Path(env.get("PUBLISHED_DUCKDB_PATH", DEFAULT_PUBLISHED_PATH))
@@ -336,6 +382,8 @@ def publish_duckdb(dbt_args: list[str], env: dict[str, str]) -> int:
             raise LockBusy(f"cannot build {working}: it is open in {describe_process(holder)}")
         returncode = run_dbt(["build", *dbt_args], {**env, "DUCKDB_PATH": str(working)})
         if returncode != 0:
+            target_path = Path(env.get("DBT_TARGET_PATH", "target"))
+            reset_history(working, published, history_relations(target_path))
             return build_failed(returncode, str(published))
         started = time.monotonic()
         principals = publish_file(

@@ -30,6 +30,14 @@ def write_transactions(raw_dir: Path, share: float) -> None:
         writer.writerows(lines[: int(len(lines) * share)])
 
 
+HISTORY = ("stage.assignment_history", "stage.client_history")
+
+
+def history_of(warehouse: Path) -> dict:
+    return {name: value for name, value in content_hashes(warehouse, ("stage",)).items()
+            if name in HISTORY}  # fmt: skip
+
+
 def test_failed_audit_keeps_published_data_and_readers_never_see_a_mix(tmp_path):
     project = copy_project(tmp_path / "project")
     raw_dir = tmp_path / "raw"
@@ -63,7 +71,11 @@ def test_failed_audit_keeps_published_data_and_readers_never_see_a_mix(tmp_path)
         assert failed.returncode != 0
         assert "assert_injected_failure" in failed.output
         assert "still holds the last published warehouse" in failed.output
+        assert "reset to the published one" in failed.output
         assert content_hashes(published, ("analytics",)) == old_state
+        published_history = history_of(published)
+        assert len(published_history) == 2 and all(n > 0 for n, _ in published_history.values())
+        assert history_of(Path(env["DUCKDB_PATH"])) == published_history
 
         failing_test.unlink()
         fixed = run_command(command, env, project)
