@@ -1,4 +1,8 @@
-{# One row per version of a client's assignment (SCD2): who owned it from when to when, and why. #}
+{#
+    One row per version of a client's assignment (SCD2): who owned it from when to when, and why.
+    Clients of client_dim only: a retired client key has no region to filter on, so its history
+    stays in core.assignments_fact, which only roles that see every row may read.
+#}
 with
 
 assignments as (
@@ -21,6 +25,7 @@ final as (
         assignments.reason,
         assignments.valid_from,
         assignments.valid_to,
+        assignments.end_reason,
         assignments.is_current
     from assignments
     inner join clients
