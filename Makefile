@@ -12,7 +12,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test test-snowflake lint browser duckdb1 plots export docs data clean
+.PHONY: install build test test-snowflake test-emulator lint browser duckdb1 plots export docs data clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,15 +43,21 @@ browser:
 duckdb1: install
 	@$(BIN)/python -m customer_analytics.compat .venv-duckdb1
 
+# The fakesnow builds (marker emulator) run in the main stage: they compare with the DuckDB
+# builds of the same deliveries made there. Every emulator call has its own timeout (a wedged
+# emulator can answer HTTP 500 forever while the connector retries), and .ci/run bounds it all.
 test: lint browser duckdb1
 	$(BIN)/pytest -m "not snowflake"
 	$(MAKE) --no-print-directory test-snowflake
 
-# Snowflake without an account: offline compile parsed with sqlglot, two builds against the
-# fakesnow emulator, Python models under Snowpark local testing. Bounded, so that a wedged
-# emulator (it can answer HTTP 500 forever while the connector retries) cannot hang CI.
+# Snowflake without an account: offline compile parsed with sqlglot, the generated security
+# statements in order, Python models under Snowpark local testing. `make test-emulator` runs the
+# delivery sequence on DuckDB and on the fakesnow emulator alone.
 test-snowflake: install
 	timeout 900 $(BIN)/pytest -m snowflake
+
+test-emulator: install
+	timeout 1800 $(BIN)/pytest -m emulator tests/python/test_emulated_sequence.py
 
 # Plots of the scoring models (PNG, shown in the docs site) from the built warehouse.
 plots: install

@@ -19,7 +19,7 @@ DBT_TIMEOUT_S = 900
 
 
 PROJECT_PARTS = [
-    "dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds", "snapshots",
+    "dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds",
     "tests/generic", "tests/marts", "tests/seeds", "analyses",
 ]  # fmt: skip
 

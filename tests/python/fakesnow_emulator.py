@@ -1,7 +1,7 @@
 """A local fakesnow server (Snowflake's HTTP protocol over DuckDB) that dbt-snowflake can build
-into, loaded with the raw files and the Python models' output, since the emulator cannot run
-Snowpark stored procedures. Every wait is bounded: a wedged emulator answers HTTP 500 forever
-while the connector keeps retrying."""
+into, loaded with the raw files (the Python models' output is loaded by the tests, since the
+emulator cannot run Snowpark stored procedures). Every wait is bounded: a wedged emulator
+answers HTTP 500 forever while the connector keeps retrying."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
 
 DATABASE = "CUSTOMER_ANALYTICS"
 FAKESNOW = Path(sys.executable).with_name("fakesnow")
@@ -94,48 +92,23 @@ def connect(port: int):
     )
 
 
-def write_profile(profiles_dir: Path, port: int) -> Path:
+def write_profile(profiles_dir: Path, port: int, database: str = DATABASE) -> Path:
     profiles_dir.mkdir(parents=True, exist_ok=True)
-    (profiles_dir / "profiles.yml").write_text(PROFILE.format(port=port, database=DATABASE))
+    (profiles_dir / "profiles.yml").write_text(PROFILE.format(port=port, database=database))
     return profiles_dir
 
 
-def load_raw_files(port: int, raw_dir: Path, tables: list[str]) -> None:
+def load_raw_files(port: int, raw_dir: Path, tables: list[str], database: str = DATABASE) -> None:
     """RAW as `load_raw_from_stage` leaves it on Snowflake: one all-text table per file. fakesnow
     has no stages, but passes DuckDB's read_csv through, which reads the file in place."""
     with connect(port) as connection:
         cursor = connection.cursor()
-        cursor.execute(f"create database if not exists {DATABASE}")
-        cursor.execute(f"create schema if not exists {DATABASE}.raw")
+        cursor.execute(f"create database if not exists {database}")
+        cursor.execute(f"create schema if not exists {database}.raw")
         for table in tables:
             cursor.execute(
-                f"create or replace table {DATABASE}.raw.{table} as select * from read_csv("
+                f"create or replace table {database}.raw.{table} as select * from read_csv("
                 f"'{raw_dir / (table + '.csv')}', header=true, all_varchar=true)"
-            )
-
-
-def copy_relations(port: int, warehouse: Path, schema: str, tables: list[str], tmp: Path) -> None:
-    """Copy tables from a DuckDB warehouse into the emulator (via parquet, keeping types), with
-    the upper-case column names Snowflake stores unquoted identifiers as."""
-    with duckdb.connect(str(warehouse), read_only=True) as source:
-        for table in tables:
-            columns = source.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, table],
-            ).fetchall()
-            select_list = ", ".join(f'"{name}" as "{name.upper()}"' for (name,) in columns)
-            source.execute(
-                f"copy (select {select_list} from {schema}.{table})"
-                f" to '{tmp / table}.parquet' (format parquet)"
-            )
-    with connect(port) as connection:
-        cursor = connection.cursor()
-        cursor.execute(f"create schema if not exists {DATABASE}.{schema}")
-        for table in tables:
-            cursor.execute(
-                f"create or replace table {DATABASE}.{schema}.{table} as "
-                f"select * from read_parquet('{tmp / table}.parquet')"
             )
 
 

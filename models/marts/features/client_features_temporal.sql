@@ -79,9 +79,11 @@ final as (
         cast(
             coalesce(window_spend.monthly_trend_slope, 0) as decimal(18, 2)
         ) as monthly_trend_slope,
+        {#- Over the spend in cents, so a year that nets to zero has no ratio on every engine,
+            whatever float noise its sum carries. #}
         round(
             window_spend.monthly_trend_slope
-            / nullif(window_spend.spend_last_12_months / 12, 0), 4
+            / nullif(cast(window_spend.spend_last_12_months as decimal(18, 2)) / 12, 0), 4
         ) as monthly_trend_ratio,
         cast(seasonality.peak_calendar_month as integer) as peak_calendar_month,
         cast(seasonality.peak_month_share as decimal(9, 4)) as peak_month_share,
