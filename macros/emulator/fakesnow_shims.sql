@@ -39,7 +39,7 @@
 {%- endmacro %}
 
 {#
-    Every incremental and snapshot MERGE/INSERT passes through here. On fakesnow: no BEGIN/COMMIT
+    Every incremental MERGE/INSERT passes through here. On fakesnow: no BEGIN/COMMIT
     around it (DML in an explicit transaction touches fakesnow's own metadata database and leaves
     the server failing every later request), and the MERGE's INSERT values qualified with the
     source alias (Snowflake resolves them to the source; DuckDB calls them ambiguous).

@@ -7,7 +7,7 @@
         dbt build
         dbt run-operation publish_audited_database
 
-    The clone is zero-copy and makes incremental models and snapshots continue from what is
+    The clone is zero-copy and makes incremental models and history continue from what is
     published. Only a build that passed is swapped in, by one ALTER DATABASE ... SWAP WITH, so
     readers see the old or the new database whole; afterwards the audit database holds the
     previous state until the next clone replaces it. python -m customer_analytics.publish runs

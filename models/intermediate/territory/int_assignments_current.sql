@@ -1,6 +1,6 @@
 {#
     The current territory assignment of every golden client as of the as-of date: the input
-    of the assignments snapshot, which keeps the history.
+    of assignment_history, which records its changes, and of assignments_fact.
 #}
 with
 
