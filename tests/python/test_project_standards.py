@@ -1,12 +1,16 @@
 """Project standards checked against what dbt actually built, so docs and tests cannot drift
 from the code: every model, seed and column is described, documented columns exist, every model
-has a key test, and CORE models have enforced contracts."""
+has a key test, CORE models have enforced contracts, and helpers copied between Python models
+stay identical."""
 
 from __future__ import annotations
 
+import ast
 import json
+from collections import defaultdict
 
 import pytest
+from conftest import PROJECT_ROOT
 from test_warehouse_build import query
 
 DOCUMENTED_TYPES = ("model", "seed")
@@ -81,3 +85,21 @@ def test_core_models_enforce_contracts(nodes):
     core = [node for node in nodes if node["resource_type"] == "model" and node["schema"] == "core"]
     assert core
     assert [node["name"] for node in core if not node["config"]["contract"]["enforced"]] == []
+
+
+def test_helpers_copied_between_python_models_are_identical():
+    """Snowflake runs each Python model file alone, so shared helpers (to_pandas, for_warehouse,
+    as_envelope, day_numbers, ...) are copied into every model that needs them; a fix made to one
+    copy must be made to all."""
+    copies: dict[str, dict[str, str]] = defaultdict(dict)
+    for path in sorted((PROJECT_ROOT / "python_models").rglob("*.py")):
+        source = path.read_text()
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name != "model":
+                copies[node.name][path.name] = ast.get_source_segment(source, node)
+    shared = {name: files for name, files in copies.items() if len(files) > 1}
+    assert {"to_pandas", "for_warehouse", "as_envelope", "day_numbers"} <= set(shared)
+    differing = {
+        name: sorted(files) for name, files in shared.items() if len(set(files.values())) > 1
+    }
+    assert differing == {}
