@@ -27,16 +27,25 @@ from customer_analytics.locks import FileLock, duckdb_lock_holder, lock_path
 PUBLISH = [sys.executable, "-m", "customer_analytics.publish"]
 
 
-def process_state(pid: int) -> str | None:
-    """The /proc state letter (R, S, Z, ...) of pid, or None once it is gone."""
+def process_state(pid: int, process: int | None = None) -> str | None:
+    """The /proc state letter (R, S, Z, ...) of pid (a thread of process, if given), or None once
+    it is gone."""
+    stat = Path(f"/proc/{process}/task/{pid}/stat" if process else f"/proc/{pid}/stat")
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return stat.read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return None
 
 
 def running(pid: int) -> bool:
-    return process_state(pid) not in (None, "Z")
+    """Whether any thread of pid is alive. A process whose main thread has exited shows Z while
+    its other threads (DuckDB's, still holding the file lock) finish, and a child left to a PID 1
+    that does not reap stays Z for good: only the threads tell the two apart."""
+    try:
+        threads = [task.name for task in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return False
+    return any(process_state(int(tid), pid) not in (None, "Z") for tid in threads)
 
 
 def children_of(pid: int) -> list[int]:
