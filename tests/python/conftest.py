@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -106,3 +107,29 @@ def delivery_sequence(tmp_path_factory):
     from delivery_sequence import run_sequence
 
     return run_sequence(tmp_path_factory.mktemp("deliveries"))
+
+
+@dataclass
+class DocsSite:
+    target: Path  # what `dbt docs generate` wrote: index.html, manifest.json, catalog.json
+    published: Path
+    published_digest: str
+    absent_working: Path
+
+
+@pytest.fixture(scope="session")
+def docs_site(built_warehouse, tmp_path_factory) -> DocsSite:
+    """`make docs` as a user runs it: the docs site generated from the published warehouse
+    (built_warehouse published), opened read-only, with no working file anywhere."""
+    from customer_analytics.publish import publish_file
+
+    tmp_dir = tmp_path_factory.mktemp("docs")
+    published = tmp_dir / "published" / "warehouse.duckdb"
+    publish_file(built_warehouse, published)
+    digest = hashlib.sha256(published.read_bytes()).hexdigest()
+    absent_working = tmp_dir / "never_built" / "warehouse.duckdb"
+    env = {**dbt_env(tmp_dir, absent_working), "PUBLISHED_DUCKDB_PATH": str(published)}
+    # -o: never reinstall the project from a test, nor redraw the plots.
+    run = run_command(["make", "-o", ".venv/bin/dbt", "-o", "plots", "docs"], env, PROJECT_ROOT)
+    assert run.returncode == 0, run.output[-3000:]
+    return DocsSite(tmp_dir / "target", published, digest, absent_working)

@@ -18,7 +18,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import run_dbt
+
+# The docs_site fixture is built once per worker: its tests share one (make test runs xdist).
+pytestmark = pytest.mark.xdist_group("docs")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -52,19 +54,11 @@ setInterval(function () {
 
 
 @pytest.fixture(scope="module")
-def docs_site(built_warehouse, tmp_path_factory) -> Path:
-    tmp_dir = tmp_path_factory.mktemp("docs")
-    run = run_dbt(["docs", "generate"], tmp_dir, built_warehouse)
-    assert run.returncode == 0, run.output[-3000:]
-    site = tmp_dir / "target"
+def served(docs_site):
+    site = docs_site.target
     index = (site / "index.html").read_text()
     (site / "probe.html").write_text(index.replace("</body>", PROBE))
-    return site
-
-
-@pytest.fixture(scope="module")
-def served(docs_site):
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(docs_site))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(site))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

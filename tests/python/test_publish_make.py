@@ -8,34 +8,21 @@ import hashlib
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
-from conftest import PROJECT_ROOT, dbt_env, run_command
-
-from customer_analytics.publish import publish_file
-
-KEEP_INSTALLED = ["-o", ".venv/bin/dbt"]  # never reinstall the project from a test
+import pytest
+from conftest import PROJECT_ROOT
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def test_make_docs_reads_the_published_file_read_only(built_warehouse, tmp_path):
-    published = tmp_path / "published" / "warehouse.duckdb"
-    publish_file(built_warehouse, published)
-    before = digest(published)
-    absent_working = tmp_path / "never_built" / "warehouse.duckdb"
-    env = {**dbt_env(tmp_path, absent_working), "PUBLISHED_DUCKDB_PATH": str(published)}
-    run = run_command(["make", *KEEP_INSTALLED, "-o", "plots", "docs"], env, PROJECT_ROOT)
-    assert run.returncode == 0, run.output[-3000:]
-
-    catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
+@pytest.mark.xdist_group("docs")
+def test_make_docs_reads_the_published_file_read_only(docs_site):
+    catalog = json.loads((docs_site.target / "catalog.json").read_text())
     client_360 = catalog["nodes"]["model.customer_analytics.v_client_360"]
     assert client_360["metadata"]["type"] == "VIEW" and "email" in client_360["columns"]
-    assert not absent_working.parent.exists()
-    assert digest(published) == before
-    assert not published.with_name("warehouse.duckdb.wal").exists()
+    assert not docs_site.absent_working.parent.exists()
+    assert hashlib.sha256(docs_site.published.read_bytes()).hexdigest() == (
+        docs_site.published_digest
+    )
+    assert not docs_site.published.with_name("warehouse.duckdb.wal").exists()
 
 
 def test_make_clean_keeps_the_published_warehouse(tmp_path):
