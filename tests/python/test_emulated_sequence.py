@@ -1,11 +1,13 @@
-"""The delivery sequence on Snowflake's SQL, built with dbt-snowflake against fakesnow, a local
-emulator of Snowflake's protocol over DuckDB: the first delivery, the second (with its seed
-changes, removed and re-keyed clients), and the correction that moves the as-of date back, each
-an incremental build that must pass every test — through the incremental MERGEs, the history
-models' delete-and-append and the post-hooks. Then a second database in the emulator gets one
-full build of the last delivery, and every core relation and the incremental staging tables
-must hold the same rows in both; and as many rows as the DuckDB full build of the same delivery
+"""The deliveries on Snowflake's SQL, built with dbt-snowflake against fakesnow, a local emulator
+of Snowflake's protocol over DuckDB: the first delivery, then the correction (with the second
+delivery's seed changes, removed and re-keyed clients), an incremental build that must pass every
+test — through the incremental MERGEs, the history models' delete-and-append and the post-hooks.
+Its relations must hold as many rows as the DuckDB full build of the same delivery
 (delivery_sequence fixture), with the same revenue.
+
+Marker emulator (`make test-emulator`, outside CI for its time): a second database in the
+emulator gets one full build of the last delivery, and every core relation and the incremental
+staging tables must hold the same rows in both.
 
 The Python models cannot run in the emulator (no stored procedures): their tables after each
 delivery are copied from the DuckDB builds, with the upper-case names Snowpark stores
@@ -24,11 +26,12 @@ from fakesnow_emulator import DATABASE, connect, fakesnow_server, load_raw_files
 
 from customer_analytics.deliveries import change_reference_seeds
 
-pytestmark = pytest.mark.emulator
+# One worker builds the deliveries for both modules (make test runs pytest-xdist).
+pytestmark = pytest.mark.xdist_group("deliveries")
 
 FULL_DATABASE = f"{DATABASE}_FULL"
 RAW_TABLES = ["clients", "products", "transactions"]
-STEPS = ["first", "second", "correction"]
+STEPS = ["first", "correction"]
 INCREMENTAL_STAGING = ["stage.base_crm__transactions", "stage.stg_crm__transactions_rejected"]
 # What is compared where a relation's whole content would not be: assignments_fact's history is
 # state grown by the steps, not a function of the last delivery, so only the current
@@ -122,10 +125,20 @@ def select_all(relation: str, database: str | None = None) -> str:
     return sql.format(db=f"{database}." if database else "", relation=relation)
 
 
+def relation_rows(port: int, database: str, relations: list[str]) -> dict[str, list[tuple]]:
+    with connect(port) as connection:
+        cursor = connection.cursor()
+        return {
+            name: contents(cursor.execute(select_all(name, database)).fetchall())
+            for name in relations
+        }
+
+
 @pytest.fixture(scope="module")
 def emulated(delivery_sequence, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fakesnow")
     project = copy_project(tmp / "project")
+    change_reference_seeds(project)
     relations = [
         name
         for (name,) in delivery_sequence.full.rows(
@@ -138,44 +151,64 @@ def emulated(delivery_sequence, tmp_path_factory):
         daily = write_profile(tmp / "daily_profile", port)
         outputs = {}
         for step in STEPS:
-            if step == "second":
-                change_reference_seeds(project)
             load_delivery(port, DATABASE, deliveries[step], python_outputs[step])
             outputs[step] = dbt_build(project, daily, tmp, step)
-        full = write_profile(tmp / "full_profile", port, FULL_DATABASE)
-        load_delivery(port, FULL_DATABASE, deliveries["correction"], python_outputs["correction"])
-        outputs["full"] = dbt_build(project, full, tmp, "full")
         with connect(port) as connection:
-            cursor = connection.cursor()
-            rows = {
-                database: {
-                    name: contents(cursor.execute(select_all(name, database)).fetchall())
-                    for name in relations
-                }
-                for database in (DATABASE, FULL_DATABASE)
-            }
-            revenue = cursor.execute(
-                f"select sum(net_amount) from {DATABASE}.core.fct_transactions"
-            ).fetchone()[0]
-        yield {"outputs": outputs, "rows": rows, "revenue": revenue}
+            revenue = (
+                connection.cursor()
+                .execute(f"select sum(net_amount) from {DATABASE}.core.fct_transactions")
+                .fetchone()[0]
+            )
+        yield {
+            "port": port, "project": project, "tmp": tmp, "relations": relations,
+            "outputs": outputs, "rows": relation_rows(port, DATABASE, relations),
+            "revenue": revenue,
+        }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def emulated_full(emulated, delivery_sequence):
+    port, tmp = emulated["port"], emulated["tmp"]
+    full = write_profile(tmp / "full_profile", port, FULL_DATABASE)
+    load_delivery(
+        port, FULL_DATABASE, delivery_sequence.deliveries["correction"],
+        delivery_sequence.python_outputs["correction"],
+    )  # fmt: skip
+    output = dbt_build(emulated["project"], full, tmp, "full")
+    return {"output": output, "rows": relation_rows(port, FULL_DATABASE, emulated["relations"])}
+
+
+def passed_every_node(output: str) -> bool:
+    summary = [line for line in output.splitlines() if "Done. PASS=" in line][-1]
+    passed = int(summary.split("PASS=")[1].split()[0])
+    return "ERROR=0" in summary and "SKIP=0" in summary and passed > 300
 
 
 def test_every_delivery_builds_every_node_without_error(emulated):
-    for step, output in emulated["outputs"].items():
-        summary = [line for line in output.splitlines() if "Done. PASS=" in line][-1]
-        assert "ERROR=0" in summary and "SKIP=0" in summary, (step, summary)
-        assert int(summary.split("PASS=")[1].split()[0]) > 300, (step, summary)
+    assert {step: passed_every_node(output) for step, output in emulated["outputs"].items()} == {
+        step: True for step in STEPS
+    }
 
 
-def test_later_deliveries_run_incrementally(emulated):
-    for step in ("second", "correction"):
-        output = emulated["outputs"][step]
-        assert "OK created sql incremental model core.fct_transactions" in output, step
-        assert "OK created sql incremental model stage.assignment_history" in output, step
+def test_the_later_delivery_runs_incrementally(emulated):
+    output = emulated["outputs"]["correction"]
+    assert "OK created sql incremental model core.fct_transactions" in output
+    assert "OK created sql incremental model stage.assignment_history" in output
 
 
-def test_every_core_relation_equals_a_full_build_of_the_last_delivery(emulated):
-    incremental, full = emulated["rows"][DATABASE], emulated["rows"][FULL_DATABASE]
+def test_the_emulator_and_duckdb_agree_on_the_last_delivery(emulated, delivery_sequence):
+    duckdb_full = delivery_sequence.full
+    expected = {name: len(duckdb_full.rows(select_all(name))) for name in emulated["rows"]}
+    actual = {name: len(rows) for name, rows in emulated["rows"].items()}
+    assert actual == expected
+    [(revenue,)] = duckdb_full.rows("select sum(net_amount) from core.fct_transactions")
+    assert float(emulated["revenue"]) == pytest.approx(float(revenue))
+
+
+@pytest.mark.emulator
+def test_every_core_relation_equals_a_full_build_of_the_last_delivery(emulated, emulated_full):
+    assert passed_every_node(emulated_full["output"])
+    incremental, full = emulated["rows"], emulated_full["rows"]
     # dedupe_evaluation is empty: the deliveries carry no ground truth.
     assert len(full) > 25 and sum(1 for rows in full.values() if rows) == len(full) - 1
     differing = {
@@ -184,14 +217,3 @@ def test_every_core_relation_equals_a_full_build_of_the_last_delivery(emulated):
         if (difference := first_difference(full[name], incremental[name])) is not None
     }
     assert differing == {}
-
-
-def test_the_emulator_and_duckdb_agree_on_the_last_delivery(emulated, delivery_sequence):
-    duckdb_full = delivery_sequence.full
-    expected = {
-        name: len(duckdb_full.rows(select_all(name))) for name in emulated["rows"][DATABASE]
-    }
-    actual = {name: len(rows) for name, rows in emulated["rows"][DATABASE].items()}
-    assert actual == expected
-    [(revenue,)] = duckdb_full.rows("select sum(net_amount) from core.fct_transactions")
-    assert float(emulated["revenue"]) == pytest.approx(float(revenue))
