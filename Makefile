@@ -43,16 +43,20 @@ browser:
 duckdb1: install
 	@$(BIN)/python -m customer_analytics.compat .venv-duckdb1
 
-# The fakesnow builds (marker emulator) run in the main stage: they compare with the DuckDB
-# builds of the same deliveries made there. Every emulator call has its own timeout (a wedged
-# emulator can answer HTTP 500 forever while the connector retries), and .ci/run bounds it all.
+# The main stage runs on TEST_WORKERS pytest-xdist workers (a dbt build keeps about one core
+# busy); tests that share a costly fixture carry one xdist_group and stay on one worker. The
+# fakesnow builds of the deliveries run there: they compare with the DuckDB builds of the same
+# deliveries. Every emulator call has its own timeout (a wedged emulator can answer HTTP 500
+# forever while the connector retries), and .ci/run bounds it all.
+TEST_WORKERS ?= 2
 test: lint browser duckdb1
-	$(BIN)/pytest -m "not snowflake"
+	$(BIN)/pytest -m "not snowflake and not emulator" -n $(TEST_WORKERS) --dist loadgroup
 	$(MAKE) --no-print-directory test-snowflake
 
 # Snowflake without an account: offline compile parsed with sqlglot, the generated security
-# statements in order, Python models under Snowpark local testing. `make test-emulator` runs the
-# delivery sequence on DuckDB and on the fakesnow emulator alone.
+# statements in order, Python models under Snowpark local testing. `make test-emulator` adds, outside
+# CI for its time (~10 min), a full fakesnow build of the last delivery compared relation by
+# relation with the incremental one.
 test-snowflake: install
 	timeout 900 $(BIN)/pytest -m snowflake
 
