@@ -43,14 +43,14 @@ browser:
 duckdb1: install
 	@$(BIN)/python -m customer_analytics.compat .venv-duckdb1
 
-# The main stage runs on TEST_WORKERS pytest-xdist workers (a dbt build keeps about one core
-# busy); tests that share a costly fixture carry one xdist_group and stay on one worker. The
-# fakesnow builds of the deliveries run there: they compare with the DuckDB builds of the same
+# The main stage runs on TEST_WORKERS pytest-xdist workers, a test file to a worker (a dbt build
+# keeps about one core busy); costly session fixtures are made once for all workers
+# (tests/python/conftest.py). The fakesnow builds of the deliveries run there: they compare with the DuckDB builds of the same
 # deliveries. Every emulator call has its own timeout (a wedged emulator can answer HTTP 500
 # forever while the connector retries), and .ci/run bounds it all.
 TEST_WORKERS ?= 2
 test: lint browser duckdb1
-	$(BIN)/pytest -m "not snowflake and not emulator" -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -m "not snowflake and not emulator" -n $(TEST_WORKERS) --dist loadfile
 	$(MAKE) --no-print-directory test-snowflake
 
 # Snowflake without an account: offline compile parsed with sqlglot, the generated security

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import os
+import pickle
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -17,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "raw"
 DBT = Path(sys.executable).with_name("dbt")
 DBT_TIMEOUT_S = 900
+T = TypeVar("T")
 
 
 PROJECT_PARTS = [
@@ -90,23 +95,55 @@ def run_dbt(
     return run_command([str(DBT), *args], dbt_env(tmp_dir, duckdb_path, cwd), cwd)
 
 
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], T]) -> T:
+    """make(directory), once per test run. Under pytest-xdist (make test runs two workers) each
+    worker has its own session: the first that asks makes it in a directory all workers share,
+    the others wait for it and load the result."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    result = shared / f"{name}.pickle"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            (shared / name).mkdir()
+            made = make(shared / name)
+            result.write_bytes(pickle.dumps(made))
+        return pickle.loads(result.read_bytes())
+
+
+def build_sample(tmp_dir: Path) -> Path:
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    run = run_dbt(["build"], tmp_dir, tmp_dir / "warehouse.duckdb")
+    assert run.returncode == 0, run.output[-5000:]
+    return tmp_dir
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
-    """The committed sample built once with `dbt build` into a temporary DuckDB file."""
-    tmp_dir = tmp_path_factory.mktemp("build")
-    duckdb_path = tmp_dir / "warehouse.duckdb"
-    run = run_dbt(["build"], tmp_dir, duckdb_path)
-    assert run.returncode == 0, run.output[-5000:]
-    return duckdb_path
+    """The committed sample built once with `dbt build` into a temporary DuckDB file (its dbt
+    target beside it). Each xdist worker gets a copy: dbt opens the file read-write."""
+    built = made_once(tmp_path_factory, "build", build_sample)
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        built = Path(shutil.copytree(built, tmp_path_factory.mktemp("build"), dirs_exist_ok=True))
+    return built / "warehouse.duckdb"
 
 
 @pytest.fixture(scope="session")
 def delivery_sequence(tmp_path_factory):
     """The committed sample's deliveries built one after another into one file, and the last one
-    built in full into another (tests/python/delivery_sequence.py)."""
+    built in full into another (tests/python/delivery_sequence.py). Shared by the workers
+    without copies: only test_delivery_sequence, on one worker, builds into them again."""
     from delivery_sequence import run_sequence
 
-    return run_sequence(tmp_path_factory.mktemp("deliveries"))
+    return made_once(tmp_path_factory, "deliveries", run_sequence)
+
+
+def pytest_collection_modifyitems(items):
+    """The delivery sequence (minutes of builds) first, so one worker starts on it at once, and
+    the fakesnow builds that reuse it last, when it is long done."""
+    order = {"test_delivery_sequence.py": 0, "test_emulated_sequence.py": 2}
+    items.sort(key=lambda item: order.get(item.path.name, 1))
 
 
 @dataclass
@@ -121,9 +158,12 @@ class DocsSite:
 def docs_site(built_warehouse, tmp_path_factory) -> DocsSite:
     """`make docs` as a user runs it: the docs site generated from the published warehouse
     (built_warehouse published), opened read-only, with no working file anywhere."""
+    return made_once(tmp_path_factory, "docs", lambda tmp_dir: make_docs(built_warehouse, tmp_dir))
+
+
+def make_docs(built_warehouse: Path, tmp_dir: Path) -> DocsSite:
     from customer_analytics.publish import publish_file
 
-    tmp_dir = tmp_path_factory.mktemp("docs")
     published = tmp_dir / "published" / "warehouse.duckdb"
     publish_file(built_warehouse, published)
     digest = hashlib.sha256(published.read_bytes()).hexdigest()

@@ -165,7 +165,6 @@ def test_analyses_compile_and_run_on_the_warehouse(built_warehouse, compiled_ana
         assert (result.loc[result["months_since_first"] == 0, "percent_retained"] == 100).all()
 
 
-@pytest.mark.xdist_group("docs")
 def test_docs_site_generates_with_views_exposures_and_plots(docs_site):
     target = docs_site.target
     manifest = json.loads((target / "manifest.json").read_text())

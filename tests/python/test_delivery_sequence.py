@@ -13,7 +13,6 @@ agree on every client's current assignment.
 
 from __future__ import annotations
 
-import pytest
 from delivery_sequence import WHAT_IF_DATE
 from published_reader import content_hashes
 
@@ -25,9 +24,6 @@ from customer_analytics.deliveries import (
     REMOVED_CLIENT,
     WHITELISTED_CLIENT,
 )
-
-# One worker builds the deliveries for both modules (make test runs pytest-xdist).
-pytestmark = pytest.mark.xdist_group("deliveries")
 
 INCREMENTAL_STAGING = ("stage.base_crm__transactions", "stage.stg_crm__transactions_rejected")
 CURRENT_ASSIGNMENTS = """

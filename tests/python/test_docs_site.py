@@ -19,9 +19,6 @@ from pathlib import Path
 
 import pytest
 
-# The docs_site fixture is built once per worker: its tests share one (make test runs xdist).
-pytestmark = pytest.mark.xdist_group("docs")
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",

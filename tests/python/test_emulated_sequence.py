@@ -26,9 +26,6 @@ from fakesnow_emulator import DATABASE, connect, fakesnow_server, load_raw_files
 
 from customer_analytics.deliveries import change_reference_seeds
 
-# One worker builds the deliveries for both modules (make test runs pytest-xdist).
-pytestmark = pytest.mark.xdist_group("deliveries")
-
 FULL_DATABASE = f"{DATABASE}_FULL"
 RAW_TABLES = ["clients", "products", "transactions"]
 STEPS = ["first", "correction"]

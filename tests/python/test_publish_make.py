@@ -9,11 +9,9 @@ import json
 import shutil
 import subprocess
 
-import pytest
 from conftest import PROJECT_ROOT
 
 
-@pytest.mark.xdist_group("docs")
 def test_make_docs_reads_the_published_file_read_only(docs_site):
     catalog = json.loads((docs_site.target / "catalog.json").read_text())
     client_360 = catalog["nodes"]["model.customer_analytics.v_client_360"]
