@@ -43,18 +43,17 @@ browser:
 duckdb1: install
 	@$(BIN)/python -m customer_analytics.compat .venv-duckdb1
 
-# The main stage runs on TEST_WORKERS pytest-xdist workers, a test file to a worker (a dbt build
-# keeps about one core busy); costly session fixtures are made once for all workers
-# (tests/python/conftest.py). The fakesnow builds of the deliveries run there: they compare with the DuckDB builds of the same
+# Every test but the emulator marker's, Snowflake ones included, on TEST_WORKERS pytest-xdist
+# workers, a test file to a worker (a dbt build keeps about one core busy); costly session
+# fixtures are made once for all workers (tests/python/conftest.py). The fakesnow builds of the deliveries run there: they compare with the DuckDB builds of the same
 # deliveries. Every emulator call has its own timeout (a wedged emulator can answer HTTP 500
 # forever while the connector retries), and .ci/run bounds it all.
 TEST_WORKERS ?= 2
 test: lint browser duckdb1
-	$(BIN)/pytest -m "not snowflake and not emulator" -n $(TEST_WORKERS) --dist loadfile
-	$(MAKE) --no-print-directory test-snowflake
+	$(BIN)/pytest -m "not emulator" -n $(TEST_WORKERS) --dist loadfile
 
-# Snowflake without an account: offline compile parsed with sqlglot, the generated security
-# statements in order, Python models under Snowpark local testing. `make test-emulator` adds, outside
+# The Snowflake tests alone (make test runs them too): offline compile parsed with sqlglot, the
+# generated security statements in order, Python models under Snowpark local testing. `make test-emulator` adds, outside
 # CI for its time (~10 min), a full fakesnow build of the last delivery compared relation by
 # relation with the incremental one.
 test-snowflake: install
