@@ -154,6 +154,7 @@ def delivery_patterns():
     path = PROJECT_ROOT / "src" / "customer_analytics" / "deliveries.py"
     spec = importlib.util.spec_from_file_location("delivery_patterns", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
