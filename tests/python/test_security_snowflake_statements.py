@@ -49,6 +49,8 @@ class Dbt:
             str(PROJECT_ROOT),
             "--profiles-dir",
             str(write_profile(tmp_dir / "profile", AUDIT)),
+            "--target",  # not DBT_TARGET from the caller's environment
+            "capture",
             "--target-path",
             str(tmp_dir / "target"),
             "--log-path",
