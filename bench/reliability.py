@@ -127,20 +127,6 @@ def rows(path: Path, sql: str, role: str | None = "DATA_ENGINEER") -> list[tuple
         return connection.execute(sql).fetchall()
 
 
-def hashes(path: Path, schemas: tuple[str, ...]) -> dict[str, tuple]:
-    with duckdb.connect(str(path), read_only=True) as connection:
-        connection.execute("set variable analytics_role = 'DATA_ENGINEER'")
-        names = connection.execute(
-            "select table_schema || '.' || table_name from information_schema.tables"
-            " where table_schema in (select unnest($s)) order by 1",
-            {"s": list(schemas)},
-        ).fetchall()
-        return {
-            name: connection.execute(f"select count(*), sum(hash(t)) from {name} t").fetchone()
-            for (name,) in names
-        }
-
-
 def build_ok(run: Run) -> str:
     return "passed" if run.returncode == 0 else f"FAILED ({run.last_lines()[:160]})"
 
@@ -148,15 +134,24 @@ def build_ok(run: Run) -> str:
 # --- ordinary deliveries: history, incremental = full (items 1, 2, 3, 8, 9) -------------------
 
 
-def delivery_patterns():
-    """customer_analytics.deliveries of this checkout, not the clone's: the patterns are data,
-    and replaying them against an older revision shows what that revision did with them."""
-    path = PROJECT_ROOT / "src" / "customer_analytics" / "deliveries.py"
-    spec = importlib.util.spec_from_file_location("delivery_patterns", path)
+def from_checkout(relative_path: str):
+    """A module of this checkout, not the clone's: the delivery patterns are data, and replaying
+    them against an older revision shows what that revision did with them; the content hashes
+    must be the same measure whatever the revision."""
+    path = PROJECT_ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(f"checkout_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
+
+
+def delivery_patterns():
+    return from_checkout("src/customer_analytics/deliveries.py")
+
+
+def hashes(path: Path, schemas: tuple[str, ...]) -> dict[str, tuple]:
+    return from_checkout("tests/python/published_reader.py").content_hashes(path, schemas)
 
 
 def history_cases(clone: Clone) -> list[Check]:
