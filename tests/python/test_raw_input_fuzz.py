@@ -1,10 +1,12 @@
 """Corrupted raw files. Bad values (dates, numbers, odd Unicode, delimiters inside quotes, a 1 MB
 field) and well-formed but impossible ones (invoices dated 2031, 9999 or year 1, quantities and
 amounts that would overflow the amount types) must not crash the build: every raw line is staged
-or rejected, corrupted lines carry the reason their corruption calls for, and future-dated lines
-do not move the as-of date. A structurally broken file (empty, header only, rows with more or
-fewer fields than the header, a duplicated or otherwise delimited header, bytes that are not
-UTF-8, an unterminated quote) stops the run with a message naming the file and the problem."""
+or rejected, corrupted lines carry the reason their corruption calls for (a corrupted optional
+client attribute: the client is staged with the attribute nulled and the matching quality flag,
+and its invoice lines stay matched), and future-dated lines do not move the as-of date. A
+structurally broken file (empty, header only, rows with more or fewer fields than the header, a
+duplicated or otherwise delimited header, bytes that are not UTF-8, an unterminated quote) stops
+the run with a message naming the file and the problem."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class Corruption:
     values: tuple[str, ...]
     reason: str | None  # None: the line must still be staged
     lines: int = CORRUPTED_PER_KIND
+    flag: str | None = None  # the quality_flags a staged client row must then carry
 
 
 CORRUPTIONS = {
@@ -75,20 +78,32 @@ CORRUPTIONS = {
         Corruption("country", tuple(ODD_TEXT), None),
         Corruption("quantity", (" 6 ", "+6"), None),
     ],
+    # Only a missing key or a duplicate rejects a client; a bad optional value is nulled and
+    # flagged on the staged row.
     "clients": [
-        Corruption("client_type", ("company", "1"), "invalid_client_type"),
+        Corruption("client_name", ("   ", ""), "missing_client_name"),
+        Corruption("client_type", ("company", "1"), None, flag="client_type:unknown_value"),
         Corruption(
             "date_of_birth",
-            ("31/12/1980", "1980-02-30", "1850-01-01", "2999-01-01"),
-            "invalid_date_of_birth",
+            ("31/12/1980", "1980-02-30", "unknown"),
+            None,
+            flag="date_of_birth:unparseable",
         ),
-        Corruption("annual_revenue", ("1,2m", "-5", "ten"), "invalid_annual_revenue"),
         Corruption(
-            "created_at",
-            ("2024-13-01", "tomorrow", "9999-12-31 23:59:59", "0001-01-01", "1970-01-01 00:00:00"),
-            "invalid_created_at",
+            "date_of_birth", ("1850-01-01", "1899-12-31"), None, flag="date_of_birth:too_early"
         ),
-        Corruption("updated_at", ("2031-01-01 00:00", "1900-01-01"), "invalid_updated_at"),
+        Corruption("date_of_birth", ("2999-01-01",), None, flag="date_of_birth:in_future"),
+        Corruption("annual_revenue", ("1,2m", "ten"), None, flag="annual_revenue:unparseable"),
+        Corruption("annual_revenue", ("-5", "-0.01"), None, flag="annual_revenue:negative"),
+        Corruption("created_at", ("2024-13-01", "tomorrow"), None, flag="created_at:unparseable"),
+        Corruption(
+            "created_at", ("9999-12-31 23:59:59", "2031-01-01"), None, flag="created_at:in_future"
+        ),
+        Corruption(
+            "created_at", ("0001-01-01", "1970-01-01 00:00:00"), None, flag="created_at:too_early"
+        ),
+        Corruption("updated_at", ("2031-01-01 00:00",), None, flag="updated_at:in_future"),
+        Corruption("updated_at", ("1900-01-01",), None, flag="updated_at:too_early"),
     ],
     "products": [
         Corruption("unit_price", ("1,5", "free"), "invalid_unit_price"),
@@ -191,11 +206,6 @@ CHECKS = {
     "clients": [
         ("missing_client_id", field("client_id", present)),
         ("missing_client_name", field("client_name", present)),
-        ("invalid_client_type", field("client_type", is_client_type)),
-        ("invalid_date_of_birth", field("date_of_birth", optional(dated_between("1900-01-01")))),
-        ("invalid_annual_revenue", field("annual_revenue", optional(is_non_negative_decimal))),
-        ("invalid_created_at", field("created_at", optional(plausible))),
-        ("invalid_updated_at", field("updated_at", optional(plausible))),
     ],
     "products": [
         ("missing_stock_code", field("stock_code", present)),
@@ -206,11 +216,26 @@ CHECKS = {
 }
 
 
+# Each optional client attribute that is nulled and flagged when its value is not usable.
+CLIENT_ATTRIBUTES_USABLE = [
+    field("client_type", optional(is_client_type)),
+    field("date_of_birth", optional(dated_between("1900-01-01"))),
+    field("annual_revenue", optional(is_non_negative_decimal)),
+    field("created_at", optional(plausible)),
+    field("updated_at", optional(plausible)),
+]
+
+
 def corruption_decides(entity: str, row: dict[str, str], corruption: Corruption) -> bool:
     """True if the corruption alone decides this line's fate: every check that runs before the
     one its reason names passes, or, for a corruption that must stay staged, the whole line is a
-    valid sale."""
+    valid sale. A client line must also have no other attribute to flag, so that its flags are
+    the corruption's alone."""
     checks = CHECKS[entity]
+    if entity == "clients" and not all(usable(row) for usable in CLIENT_ATTRIBUTES_USABLE):
+        return False
+    if corruption.reason is None and entity == "clients":
+        return all(check(row) for _, check in checks)
     if corruption.reason is None:
         return (
             all(check(row) for _, check in checks)
@@ -227,12 +252,19 @@ def corruption_decides(entity: str, row: dict[str, str], corruption: Corruption)
 
 def corrupt(
     entity: str, header: list[str], rows: list[list[str]], rng: random.Random
-) -> dict[str, str | None]:
-    """Corrupt CORRUPTED_PER_KIND lines per corruption in place; the expected reason by hash."""
+) -> dict[str, tuple[str | None, str | None]]:
+    """Corrupt CORRUPTED_PER_KIND lines per corruption in place; the expected reason and quality
+    flags by hash. Client lines are chosen among ids that occur once, so that no line's fate
+    depends on which copy of an id wins."""
     counts: dict[str, int] = {}
     for row in rows:
         counts[row_hash(row)] = counts.get(row_hash(row), 0) + 1
-    expected: dict[str, str | None] = {}
+    ids: dict[str, int] = {}
+    if entity == "clients":
+        for row in rows:
+            client_id = row[header.index("client_id")].strip()
+            ids[client_id] = ids.get(client_id, 0) + 1
+    expected: dict[str, tuple[str | None, str | None]] = {}
     used: set[int] = set()
     for corruption in CORRUPTIONS[entity]:
         column = header.index(corruption.field)
@@ -241,12 +273,13 @@ def corrupt(
             for index, row in enumerate(rows)
             if index not in used
             and counts[row_hash(row)] == 1
+            and (entity != "clients" or ids[row[header.index("client_id")].strip()] == 1)
             and corruption_decides(entity, dict(zip(header, row, strict=True)), corruption)
         ]
         for index in rng.sample(candidates, corruption.lines):
             used.add(index)
             rows[index][column] = rng.choice(corruption.values)
-            expected[row_hash(rows[index])] = corruption.reason
+            expected[row_hash(rows[index])] = (corruption.reason, corruption.flag)
     return expected
 
 
@@ -256,7 +289,7 @@ def fuzzed_build(tmp_path_factory):
     raw_dir = tmp_path / "raw"
     shutil.copytree(SAMPLE_DIR, raw_dir)
     rng = random.Random(SEED)
-    expected: dict[str, dict[str, str | None]] = {}
+    expected: dict[str, dict[str, tuple[str | None, str | None]]] = {}
     line_counts: dict[str, int] = {}
     for name in CORRUPTIONS:
         header, rows = read_csv(raw_dir / f"{name}.csv")
@@ -297,15 +330,42 @@ def test_every_raw_line_is_staged_or_rejected(fuzzed_build, entity):
 def test_corrupted_lines_get_the_reason_their_corruption_calls_for(fuzzed_build, entity):
     run, duckdb_path, expected, _ = fuzzed_build
     assert run.returncode == 0, run.output[-2000:]
+    flags = "quality_flags" if entity == "clients" else "null"
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        found = dict(
-            connection.execute(
-                f"select row_hash, reject_reason from stage.base_crm__{entity}"
+        found = {
+            hash_: (reason, flag)
+            for hash_, reason, flag in connection.execute(
+                f"select row_hash, reject_reason, {flags} from stage.base_crm__{entity}"
                 " where row_hash in (select unnest($hashes))",
                 {"hashes": list(expected[entity])},
             ).fetchall()
-        )
+        }
     assert found == expected[entity]
+
+
+def test_clients_with_corrupted_attributes_keep_their_invoice_lines(fuzzed_build):
+    """A client staged with a flag is a client like any other downstream: its invoice lines are
+    matched to a golden client, none is left as client_record_rejected."""
+    run, duckdb_path, expected, _ = fuzzed_build
+    assert run.returncode == 0, run.output[-2000:]
+    flagged = [hash_ for hash_, (reason, _) in expected["clients"].items() if reason is None]
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        [(clients, with_lines, statuses)] = connection.execute(
+            """
+            select
+                count(distinct clients.client_id),
+                count(distinct lines.source_client_id),
+                string_agg(distinct lines.client_match_status, ',')
+            from stage.stg_crm__clients as clients
+            left join core.fct_transactions as lines
+                on clients.client_id = lines.source_client_id
+            where clients.row_hash in (select unnest($hashes))
+            """,
+            {"hashes": flagged},
+        ).fetchall()
+    assert clients == len(flagged)
+    assert with_lines > 0
+    assert statuses == "matched"
 
 
 def test_implausible_dates_do_not_move_the_as_of_date_or_break_scoring(fuzzed_build):

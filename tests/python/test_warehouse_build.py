@@ -40,9 +40,6 @@ DEFECT_OF_REASON = {
     "clients": {
         "duplicate_row": "exact_duplicate_rows",
         "missing_client_name": "missing_client_name",
-        "invalid_date_of_birth": "invalid_date_of_birth",
-        "invalid_annual_revenue": "invalid_annual_revenue",
-        "invalid_client_type": "invalid_client_type",
         "duplicate_client_id": "conflicting_client_id",
     },
     "products": {
@@ -78,6 +75,37 @@ def test_injected_defects_are_rejected_with_the_right_reason(built_warehouse, en
     assert set(rejected) == set(DEFECT_OF_REASON[entity])
     for reason, defect in DEFECT_OF_REASON[entity].items():
         assert 0.85 * injected[defect] <= rejected[reason] <= injected[defect], reason
+
+
+# Quality flag (attribute, reason) -> the generator's defect counter of a malformed optional
+# client attribute: such a client is staged with the attribute nulled, never rejected.
+DEFECT_OF_CLIENT_FLAG = {
+    ("date_of_birth", "unparseable"): "invalid_date_of_birth",
+    ("annual_revenue", "unparseable"): "invalid_annual_revenue",
+    ("client_type", "unknown_value"): "invalid_client_type",
+}
+
+
+def test_malformed_optional_client_attributes_are_flagged_not_rejected(built_warehouse):
+    """The generator corrupts these on rows with no other defect, so each one is staged: the
+    count per flag is exactly what was injected, and the nulled attribute is NULL."""
+    injected = json.loads((SAMPLE_DIR / "manifest.json").read_text())["defects"]["clients"]
+    flagged = {
+        (attribute, reason): count
+        for attribute, reason, count in query(
+            built_warehouse,
+            "select attribute, reason, flagged_rows from stage.stg_crm__clients_quality"
+            " where flagged_rows > 0",
+        )
+    }
+    assert flagged == {flag: injected[defect] for flag, defect in DEFECT_OF_CLIENT_FLAG.items()}
+    for attribute, reason in DEFECT_OF_CLIENT_FLAG:
+        [(rows, non_null)] = query(
+            built_warehouse,
+            f"select count(*), count({attribute}) from stage.stg_crm__clients"
+            f" where quality_flags like '%{attribute}:{reason}%'",
+        )
+        assert (rows, non_null) == (injected[DEFECT_OF_CLIENT_FLAG[attribute, reason]], 0)
 
 
 def test_reject_reasons_are_documented(built_warehouse):

@@ -25,6 +25,7 @@ final as (
         annual_revenue,
         created_at,
         updated_at,
+        quality_flags,
         row_hash
     from checked_clients
     where reject_reason is null
