@@ -1,17 +1,25 @@
-"""Fuzzy dedupe of staged client records into real-world clients (one cluster per golden client).
+"""Probabilistic (Fellegi-Sunter) dedupe of staged client records into golden clients.
 
 Pipeline, each step a pure pandas/numpy function tested in tests/python/test_client_dedupe.py:
 
 1. ``prepare_features``: normalise every matching field (accents, case, punctuation, legal
    suffixes, nicknames, phone digits, address abbreviations).
-2. ``candidate_pairs``: blocking on several keys, so a typo in one field cannot hide a pair, and
-   never all pairs; oversized blocks fall back to a sorted-neighbourhood window.
-3. ``score_pairs``: rapidfuzz similarity per field, combined into a 0-100 score as a weighted
-   mean over the fields present on both sides (a missing field neither helps nor hurts).
-4. ``cluster_records``: union-find over pairs at or above the threshold, strongest first, with a
-   guard against chains: two clusters are not merged when any cross pair scores below
-   ``min_link_score`` or the result would exceed ``max_cluster_size``.
-5. ``membership_confidence``: a logistic of the score margin over the threshold.
+2. ``candidate_pairs``: the union of cheap blocking rules, so a typo in one field cannot hide a
+   pair, and never all pairs; an oversized block only compares name-sorted neighbours.
+3. ``comparison_levels``: per field and pair a level (exact, close, ..., else) from rapidfuzz
+   similarities; a field missing on either side has level 0 and says nothing.
+4. ``estimate_u`` from the data's value frequencies (exact levels) and random record pairs
+   (the other levels); ``estimate_m`` by expectation-maximisation on the candidate pairs of each
+   blocking rule, the rule's own fields left out (they agree by construction); ``estimate_prior``
+   the share of all record pairs that match. No labels are used.
+5. ``score``: match weight = prior + the sum of log2(m/u) over fields, exact matches on common
+   values (a frequent name, city or postcode) weighing less (term-frequency adjustment); the match
+   probability is 2^w / (1 + 2^w).
+6. ``cluster_records``: connected components over pairs at or above the threshold probability and
+   steward ``force_match`` decisions, strongest first; a merge is refused when any pair across the
+   two clusters is a steward ``never_match`` or clear evidence against a match (probability below
+   ``CANNOT_LINK_PROBABILITY``) - a guard against chains that never caps a cluster's size.
+7. ``membership_confidence``: the record's probability of belonging to its cluster.
 """
 
 from __future__ import annotations
@@ -19,29 +27,33 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import warnings
 from itertools import combinations
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 DEFAULT_THRESHOLD = 85.0
-MAX_BLOCK_SIZE = 60
-NEIGHBOURHOOD_WINDOW = 8
+MAX_BLOCK_SIZE = 20
+NEIGHBOURHOOD_WINDOW = 4
 MAX_FIELD_LENGTH = 120
-CONFIDENCE_SCALE = 4.0
-
-# Weights reflect how much agreement on a field says about identity: identifiers issued to one
-# client (tax id, email, phone, date of birth) weigh more than shared ones (postcode, address).
-FIELD_WEIGHTS = {
-    "name": 3.0,
-    "tax_id": 3.0,
-    "email": 2.5,
-    "phone": 2.0,
-    "date_of_birth": 2.5,
-    "address": 1.5,
-    "postcode": 1.0,
-}
+U_SAMPLE_PAIRS = 400_000
+RANDOM_SEED = 42
+EM_MAX_ITERATIONS = 100
+EM_TOLERANCE = 1e-6
+MIN_PAIRS_FOR_EM = 50
+# Weight of the defaults below, in record pairs: what u and the prior lean on when there are
+# few records to learn from.
+PSEUDO_PAIRS = 1000
+DEFAULT_PRIOR = 1e-4
+# A pair this unlikely is evidence against a match strong enough to keep two clusters apart.
+CANNOT_LINK_PROBABILITY = 0.01
+# Pairs scored below this are not kept in the explained-pairs output: they were clear non-matches.
+PAIR_OUTPUT_FLOOR = 0.01
+MAX_CHECKED_COMPONENT = 300
 
 # fmt: off
 LEGAL_FORMS = {
@@ -91,15 +103,7 @@ TRANSLITERATIONS = str.maketrans(
 )
 LEGAL_FORM_TOKENS = frozenset(LEGAL_FORMS.values())
 NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-OUTPUT_COLUMNS = [
-    "client_id",
-    "source_system",
-    "client_key",
-    "match_confidence",
-    "best_match_client_id",
-    "best_match_score",
-    "cluster_size",
-]
+STEWARD_DECISIONS = ("force_match", "never_match")
 
 
 # --- 1. features -------------------------------------------------------------------------------
@@ -131,9 +135,10 @@ def normalise_name(value: object) -> str:
     return " ".join(sorted(tokens))[:MAX_FIELD_LENGTH]
 
 
-def name_core(normalised_name: str) -> str:
+def name_core(normalised_name: str | None) -> str:
     """Distinctive name tokens: the normalised name without legal forms."""
-    return " ".join(token for token in normalised_name.split() if token not in LEGAL_FORM_TOKENS)
+    tokens = (normalised_name or "").split()
+    return " ".join(token for token in tokens if token not in LEGAL_FORM_TOKENS)
 
 
 def normalise_address(value: object) -> str:
@@ -152,6 +157,10 @@ def phone_key(value: object) -> str:
     return digits[-9:] if len(digits) >= 7 else ""
 
 
+def email_key(value: object) -> str:
+    return "" if is_missing(value) else str(value).strip().casefold()[:MAX_FIELD_LENGTH]
+
+
 def map_distinct(values: pd.Series, normalise) -> pd.Series:
     """values.map(normalise), calling it once per distinct value: postcodes, dates of birth and
     shared addresses repeat across records, and normalising is per-character Python."""
@@ -160,48 +169,104 @@ def map_distinct(values: pd.Series, normalise) -> pd.Series:
     return pd.Series(normalised[codes], index=values.index)
 
 
+def optional_column(records: pd.DataFrame, column: str) -> pd.Series:
+    if column in records:
+        return records[column]
+    return pd.Series(None, index=records.index, dtype=object)
+
+
 def prepare_features(clients: pd.DataFrame) -> pd.DataFrame:
     """Normalised matching fields, one row per client record, in a stable order (by client_id)."""
     records = clients.sort_values("client_id", kind="stable").reset_index(drop=True)
     features = pd.DataFrame(
         {
             "client_id": records["client_id"].astype(str),
-            "source_system": records["source_system"],
+            "source_system": optional_column(records, "source_system"),
             "name": map_distinct(records["client_name"], normalise_name),
-            "tax_id": map_distinct(records["tax_id"], compact),
-            "email": records["email"].map(
-                lambda value: "" if is_missing(value) else str(value).strip().casefold()
-            ),
-            "phone": map_distinct(records["phone"], phone_key),
-            "date_of_birth": map_distinct(records["date_of_birth"], compact),
-            "address": map_distinct(records["address_line"], normalise_address),
-            "postcode": map_distinct(records["postcode"], compact),
+            "tax_id": map_distinct(optional_column(records, "tax_id"), compact),
+            "email": map_distinct(optional_column(records, "email"), email_key),
+            "phone": map_distinct(optional_column(records, "phone"), phone_key),
+            "date_of_birth": map_distinct(optional_column(records, "date_of_birth"), compact),
+            "address": map_distinct(optional_column(records, "address_line"), normalise_address),
+            "postcode": map_distinct(optional_column(records, "postcode"), compact),
+            "city": map_distinct(optional_column(records, "city"), fold_text),
         }
     )
-    features["name_core"] = features["name"].map(name_core)
+    features["name_core"] = map_distinct(features["name"], name_core)
+    for field in (*FIELDS, "name_core"):
+        # Integer codes of the values, -1 for missing: pairs compare codes, not strings.
+        codes, values = pd.factorize(features[field].to_numpy(dtype=object))
+        features[f"{field}_code"] = np.where(values[codes] == "", -1, codes)
     return features
 
 
 # --- 2. blocking -------------------------------------------------------------------------------
 
+# Each rule and the fields it makes agree: EM leaves those out of the rule's own pairs. Each rule
+# is cheap (an equality on a short key); their union is what reaches comparison, measured as pair
+# completeness in bench/dedupe_benchmark.py.
+BLOCKING_RULE_FIELDS = {
+    "tax_id": ("tax_id",),
+    "email": ("email",),
+    "phone": ("phone",),
+    "date_of_birth": ("date_of_birth",),
+    "name_prefix": ("name",),
+    "postcode_house": ("postcode", "address"),
+    "postcode_initials": ("postcode", "name"),
+    "city_initials": ("city", "name"),
+    "city_street": ("city", "address"),
+    "street_initials": ("address", "name"),
+}
+
 
 def blocking_keys(features: pd.DataFrame) -> dict[str, pd.Series]:
-    """Several independent keys; an empty string means 'no key' for that record."""
+    """One key per rule and record; an empty string means 'no key' for that record."""
     core_tokens = features["name_core"].str.split()
     name_prefix = core_tokens.map(lambda tokens: "|".join(token[:4] for token in tokens[:2]))
     initials = core_tokens.map(lambda tokens: "".join(token[:1] for token in tokens))
     house_number = features["address"].str.extract(r"\b(\d+)\b", expand=False).fillna("")
-    both = lambda left, right: np.where((left != "") & (right != ""), left + "#" + right, "")  # noqa: E731
-    return {
+    street = features["address"].str.extract(r"([a-z][a-z]+)", expand=False).fillna("")
+
+    def both(left: pd.Series, right: pd.Series) -> pd.Series:
+        present = (left != "") & (right != "")
+        return pd.Series(np.where(present, left + "#" + right, ""), index=features.index)
+
+    keys = {
         "tax_id": features["tax_id"],
         "email": features["email"],
         "phone": features["phone"],
+        "date_of_birth": features["date_of_birth"],
         "name_prefix": name_prefix,
-        "postcode_house": pd.Series(both(features["postcode"], house_number), index=features.index),
-        "birth_initials": pd.Series(
-            both(features["date_of_birth"], initials), index=features.index
-        ),
+        "postcode_house": both(features["postcode"], house_number),
+        "postcode_initials": both(features["postcode"], initials),
+        "city_initials": both(features["city"], initials),
+        "city_street": both(features["city"], street),
+        "street_initials": both(street, initials),
     }
+    assert keys.keys() == BLOCKING_RULE_FIELDS.keys()
+    return keys
+
+
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct integers, the index of each value's distinct value, and their counts.
+    np.unique does the same, but its hash-based path in numpy 2 is about 100 times slower than
+    a sort on millions of integers."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    return ordered[starts], inverse, np.diff(np.append(starts, len(ordered)))
+
+
+def contains(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """np.isin for integers, by binary search (np.isin calls the slow np.unique)."""
+    ordered = np.sort(members)
+    position = np.clip(np.searchsorted(ordered, values), 0, max(len(ordered) - 1, 0))
+    return ordered[position] == values if len(ordered) else np.zeros(len(values), dtype=bool)
 
 
 def pairs_within_blocks(keys: pd.Series, order_by: pd.Series) -> np.ndarray:
@@ -228,83 +293,446 @@ def pairs_within_blocks(keys: pd.Series, order_by: pd.Series) -> np.ndarray:
         pairs.append(np.column_stack([rows[:-offset][same], rows[offset:][same]]))
     if not pairs:
         return np.empty((0, 2), dtype=np.int64)
-    found = np.vstack(pairs)
-    return np.sort(found, axis=1)
+    return np.sort(np.vstack(pairs), axis=1)
+
+
+def blocked_pairs(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Unique (i, j) pairs, i < j, sharing at least one blocking key, sorted; and per pair a
+    bit mask of the rules (in BLOCKING_RULE_FIELDS order) that found it."""
+    # Ranked once here rather than once per blocking key.
+    name_rank = pd.Series(pd.factorize(features["name"], sort=True)[0], index=features.index)
+    found, masks = [np.empty((0, 2), dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for bit, keys in enumerate(blocking_keys(features).values()):
+        pairs = pairs_within_blocks(keys, name_rank)
+        found.append(pairs)
+        masks.append(np.full(len(pairs), 1 << bit, dtype=np.int64))
+    pairs, mask = np.vstack(found), np.concatenate(masks)
+    if len(pairs) == 0:
+        return pairs, mask
+    codes = pairs[:, 0] * len(features) + pairs[:, 1]
+    unique_codes, inverse, _ = distinct(codes)
+    rules = np.zeros(len(unique_codes), dtype=np.int64)
+    np.bitwise_or.at(rules, inverse, mask)
+    unique = np.column_stack([unique_codes // len(features), unique_codes % len(features)])
+    return unique, rules
 
 
 def candidate_pairs(features: pd.DataFrame) -> np.ndarray:
     """Unique (i, j) pairs, i < j, sharing at least one blocking key, sorted."""
-    # Ranked once here rather than once per blocking key.
-    name_rank = pd.Series(pd.factorize(features["name"], sort=True)[0], index=features.index)
-    blocks = [pairs_within_blocks(keys, name_rank) for keys in blocking_keys(features).values()]
-    found = np.vstack([np.empty((0, 2), dtype=np.int64), *blocks])
-    if len(found) == 0:
-        return found
-    return np.unique(found, axis=0)
+    return blocked_pairs(features)[0]
 
 
-# --- 3. scoring --------------------------------------------------------------------------------
+# --- 3. comparison levels ----------------------------------------------------------------------
 
-FIELD_SCORERS = {
-    "name": fuzz.token_sort_ratio,
-    "tax_id": fuzz.ratio,
-    "email": fuzz.ratio,
-    "phone": fuzz.ratio,
-    "date_of_birth": fuzz.ratio,
-    "address": fuzz.token_sort_ratio,
-    "postcode": fuzz.ratio,
+
+class Comparison(NamedTuple):
+    """How one field is compared: its level labels from level 1 ('else') upwards; level 0 is
+    'missing on either side'. tf: exact matches on common values count for less."""
+
+    kind: str
+    labels: tuple[str, ...]
+    tf: bool
+
+
+TEXT_LEVELS = ("else", "jaro_winkler_0.80", "jaro_winkler_0.92", "exact")
+IDENTIFIER_LEVELS = ("else", "one_edit", "exact")
+DATE_LEVELS = ("else", "same_year", "one_edit_or_day_month_swap", "exact")
+COMPARISONS = {
+    "name": Comparison("text", TEXT_LEVELS, tf=True),
+    "tax_id": Comparison("identifier", IDENTIFIER_LEVELS, tf=False),
+    "email": Comparison("identifier", IDENTIFIER_LEVELS, tf=False),
+    "phone": Comparison("identifier", IDENTIFIER_LEVELS, tf=False),
+    "date_of_birth": Comparison("date", DATE_LEVELS, tf=False),
+    "address": Comparison("text", TEXT_LEVELS, tf=True),
+    "postcode": Comparison("identifier", IDENTIFIER_LEVELS, tf=True),
+    "city": Comparison("text", TEXT_LEVELS, tf=True),
+}
+FIELDS = tuple(COMPARISONS)
+# u per level (else ... exact) of a typical field of each kind among non-matching records.
+DEFAULT_U = {
+    "text": np.array([0.99, 0.008, 0.0019, 0.0001]),
+    "identifier": np.array([0.9998, 0.0001, 0.0001]),
+    "date": np.array([0.97, 0.025, 0.0049, 0.0001]),
 }
 
 
-def field_similarities(features: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> pd.DataFrame:
-    """0-100 similarity per field for each pair; NaN where either side lacks the field."""
-    similarities = {}
-    for field, scorer in FIELD_SCORERS.items():
-        values = features[field].to_numpy(dtype=object)
-        left_values, right_values = values[left], values[right]
-        both_present = (left_values != "") & (right_values != "")
-        scores = np.full(len(left), np.nan)
-        if both_present.any():
-            scores[both_present] = process.cpdist(
-                left_values[both_present], right_values[both_present], scorer=scorer, workers=-1
+def text_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """3 exact, 2 Jaro-Winkler >= 0.92, 1 >= 0.80 ... on the values (both present)."""
+    similarity = process.cpdist(
+        left, right, scorer=JaroWinkler.normalized_similarity, score_cutoff=0.80, workers=-1
+    )
+    levels = np.where(similarity >= 0.92, 3, np.where(similarity >= 0.80, 2, 1))
+    return np.where(left == right, 4, levels)
+
+
+def identifier_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """An identifier is equal, one typo away, or different - a different one is evidence
+    against a match, never a weak similarity."""
+    # A cutoff lets rapidfuzz stop as soon as two edits are found.
+    distance = process.cpdist(left, right, scorer=Levenshtein.distance, score_cutoff=1, workers=-1)
+    return np.where(left == right, 3, np.where(distance <= 1, 2, 1))
+
+
+def date_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Dates as compact YYYYMMDD text: exact, one digit off or day and month swapped, same
+    year, else."""
+    distance = process.cpdist(left, right, scorer=Levenshtein.distance, score_cutoff=1, workers=-1)
+    left_text, right_text = pd.Series(left, dtype=object), pd.Series(right, dtype=object)
+    swapped = left_text.str[:4] + left_text.str[6:8] + left_text.str[4:6]
+    same_year = (left_text.str[:4] == right_text.str[:4]).to_numpy()
+    close = (distance <= 1) | (swapped == right_text).to_numpy()
+    return np.where(left == right, 4, np.where(close, 3, np.where(same_year, 2, 1)))
+
+
+LEVEL_FUNCTIONS = {"text": text_levels, "identifier": identifier_levels, "date": date_levels}
+
+
+def comparison_levels(features: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Level per pair (rows) and field (columns, FIELDS order); 0 where either side is missing.
+
+    Values are compared as integer codes: equal codes are the exact level at once, and each
+    distinct pair of differing values is compared once (a city, postcode or date pair repeats
+    across thousands of record pairs)."""
+    levels = np.zeros((len(left), len(FIELDS)), dtype=np.int8)
+    for column, (field, comparison) in enumerate(COMPARISONS.items()):
+        codes = features[f"{field}_code"].to_numpy()
+        values = np.empty(codes.max(initial=-1) + 2, dtype=object)
+        values[codes] = features[field].to_numpy(dtype=object)
+        left_codes, right_codes = codes[left], codes[right]
+        present = (left_codes >= 0) & (right_codes >= 0)
+        equal = present & (left_codes == right_codes)
+        levels[equal, column] = len(comparison.labels)
+        differ = np.flatnonzero(present & ~equal)
+        if len(differ):
+            combined = left_codes[differ].astype(np.int64) * len(values) + right_codes[differ]
+            value_pairs, inverse, _ = distinct(combined)
+            compared = LEVEL_FUNCTIONS[comparison.kind](
+                values[value_pairs // len(values)], values[value_pairs % len(values)]
             )
-        similarities[field] = scores
-    name_values = features["name_core"].to_numpy(dtype=object)
-    core_present = (name_values[left] != "") & (name_values[right] != "")
-    if core_present.any():
-        # A legal form written differently (Ltd vs Inc) must not outweigh an identical core name.
-        core_scores = process.cpdist(
-            name_values[left][core_present],
-            name_values[right][core_present],
-            scorer=fuzz.token_sort_ratio,
-            workers=-1,
+            levels[differ, column] = compared[inverse]
+    core_codes = features["name_core_code"].to_numpy()
+    core_exact = (core_codes[left] == core_codes[right]) & (core_codes[left] >= 0)
+    # A legal form written differently (Ltd vs Inc) must not outweigh an identical core name.
+    levels[core_exact, FIELDS.index("name")] = len(COMPARISONS["name"].labels)
+    return levels
+
+
+# --- 4. parameters -----------------------------------------------------------------------------
+
+
+class Parameters(NamedTuple):
+    """Fitted Fellegi-Sunter parameters: per field, m and u per level (index 0 = level 1);
+    term frequencies of the tf fields; the prior probability that two random records match."""
+
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    m_estimated: dict[str, bool]
+    term_frequencies: dict[str, pd.Series]
+    prior: float
+    em_iterations: dict[str, int]
+
+
+def value_frequencies(values: pd.Series) -> pd.Series:
+    """Share of the records holding each value, among records where the field is present, drawn
+    towards DEFAULT_U's exact share as if PSEUDO_PAIRS more records held other values: in a
+    handful of records every value looks common."""
+    present = values[values != ""]
+    if present.empty:
+        return pd.Series(dtype=float)
+    counts = present.value_counts()
+    return counts / (len(present) + PSEUDO_PAIRS)
+
+
+def agreeing_pairs(values: pd.Series) -> tuple[float, float]:
+    """Record pairs agreeing exactly on the field, and record pairs where both hold it - counted
+    from the value frequencies, not sampled: for identifiers the share is far too small for any
+    sample to see."""
+    counts = values[values != ""].value_counts().to_numpy(dtype=float)
+    total = counts.sum()
+    return float((counts * (counts - 1)).sum() / 2), float(total * (total - 1) / 2)
+
+
+def random_pairs(size: int, sample: int, seed: int = RANDOM_SEED) -> np.ndarray:
+    """Up to `sample` distinct random (i, j), i < j, record pairs; all pairs when fewer exist."""
+    total = size * (size - 1) // 2
+    if total <= sample:
+        left, right = np.triu_indices(size, k=1)
+        return np.column_stack([left, right])
+    generator = np.random.default_rng(seed)
+    left = generator.integers(0, size, sample)
+    right = generator.integers(0, size - 1, sample)
+    right = right + (right >= left)
+    codes = distinct(np.minimum(left, right) * size + np.maximum(left, right))[0]
+    return np.column_stack([codes // size, codes % size])
+
+
+def smoothed_shares(counts: np.ndarray) -> np.ndarray:
+    """Shares with half a count added to every level, so no level's probability is zero."""
+    counts = counts.astype(float) + 0.5
+    return counts / counts.sum()
+
+
+def estimate_u(features: pd.DataFrame, sample: int = U_SAMPLE_PAIRS) -> dict[str, np.ndarray]:
+    """u per field and level: the exact level from value frequencies, the others from random
+    record pairs (which are nearly all non-matches). Both are drawn towards DEFAULT_U as if
+    PSEUDO_PAIRS more pairs had been seen: with a few records the defaults speak, with many the
+    data."""
+    pairs = random_pairs(len(features), sample)
+    levels = comparison_levels(features, pairs[:, 0], pairs[:, 1])
+    u = {}
+    for column, (field, comparison) in enumerate(COMPARISONS.items()):
+        top = len(comparison.labels)
+        default = DEFAULT_U[comparison.kind]
+        observed = levels[:, column]
+        counts = np.bincount(observed[observed > 0], minlength=top + 1)[1:top]
+        below = (counts + PSEUDO_PAIRS * default[:-1]) / (
+            counts.sum() + PSEUDO_PAIRS * default[:-1].sum()
         )
-        similarities["name"][core_present] = np.fmax(
-            similarities["name"][core_present], core_scores
+        agree, both_present = agreeing_pairs(features[field])
+        exact = (agree + PSEUDO_PAIRS * default[-1]) / (both_present + PSEUDO_PAIRS)
+        u[field] = np.append(below * (1.0 - exact), exact)
+    return u
+
+
+def initial_m(labels: tuple[str, ...]) -> np.ndarray:
+    """A starting point for EM: matches mostly agree exactly."""
+    start = np.geomspace(0.01, 1.0, len(labels))
+    start[-1] = 2.0
+    return start / start.sum()
+
+
+def em_fit(
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    u: list[np.ndarray],
+    m: list[np.ndarray],
+    share: float = 0.1,
+) -> tuple[list[np.ndarray], float, int]:
+    """Expectation-maximisation of m and the match share on counted comparison patterns (rows =
+    distinct level vectors, 0 = missing), u held fixed."""
+    iterations, change = 0, np.inf
+    while iterations < EM_MAX_ITERATIONS and change >= EM_TOLERANCE:
+        iterations += 1
+        log_ratio = np.zeros(len(patterns))
+        for column, (m_field, u_field) in enumerate(zip(m, u, strict=True)):
+            level = patterns[:, column]
+            present = level > 0
+            log_ratio[present] += np.log(m_field[level[present] - 1] / u_field[level[present] - 1])
+        prior_odds = np.log(share / (1 - share))
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(prior_odds + log_ratio, -700, 700)))
+        weights = posterior * counts
+        new_m = []
+        for column, m_field in enumerate(m):
+            level = patterns[:, column]
+            totals = np.bincount(level, weights=weights, minlength=len(m_field) + 1)[1:]
+            new_m.append(smoothed_shares(totals) if totals.sum() > 0 else m_field)
+        new_share = float(np.clip(weights.sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        change = max(np.abs(new - old).max() for new, old in zip(new_m, m, strict=True))
+        m, share = new_m, new_share
+    return m, share, iterations
+
+
+def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a level matrix and their counts (rows packed into one integer each:
+    sorting millions of short rows as rows is many times slower)."""
+    if levels.shape[1] == 0:
+        return levels[:1], np.array([len(levels)])
+    base = int(levels.max(initial=0)) + 1
+    packed = levels.astype(np.int64) @ base ** np.arange(levels.shape[1], dtype=np.int64)
+    codes, _, counts = distinct(packed)
+    patterns = (codes[:, None] // base ** np.arange(levels.shape[1], dtype=np.int64)) % base
+    return patterns.astype(np.int64), counts
+
+
+def estimate_m(
+    levels: np.ndarray, rules: np.ndarray, u: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, bool], dict[str, int]]:
+    """m per field and level: for each blocking rule, EM on the pairs it found over the fields
+    it does not use; a field's m is the mean of its estimates over the rules that fitted it.
+    A field no rule could fit keeps the starting values (reported as not estimated)."""
+    estimates = {field: [] for field in FIELDS}
+    iterations = {}
+    for bit, (rule, rule_fields) in enumerate(BLOCKING_RULE_FIELDS.items()):
+        found = (rules & (1 << bit)) != 0
+        if found.sum() < MIN_PAIRS_FOR_EM:
+            continue
+        fitted = [index for index, field in enumerate(FIELDS) if field not in rule_fields]
+        patterns, counts = distinct_patterns(levels[found][:, fitted])
+        starting = [initial_m(COMPARISONS[FIELDS[index]].labels) for index in fitted]
+        m, _, iterations[rule] = em_fit(
+            patterns, counts.astype(float), [u[FIELDS[index]] for index in fitted], starting
         )
-    return pd.DataFrame(similarities)
+        for index, m_field in zip(fitted, m, strict=True):
+            # A field missing from every pair of the rule taught EM nothing.
+            if (patterns[:, fitted.index(index)] > 0).any():
+                estimates[FIELDS[index]].append(m_field)
+    m, estimated = {}, {}
+    for field in FIELDS:
+        fits = estimates[field]
+        estimated[field] = bool(fits)
+        m[field] = np.mean(fits, axis=0) if fits else initial_m(COMPARISONS[field].labels)
+    return m, estimated, iterations
 
 
-def combine_scores(similarities: pd.DataFrame) -> np.ndarray:
-    """Weighted mean over the fields present on both sides; NaN when no field is comparable."""
-    weights = pd.Series(FIELD_WEIGHTS)[similarities.columns].to_numpy()
-    values = similarities.to_numpy()
-    present = ~np.isnan(values)
-    weight_sum = (present * weights).sum(axis=1)
-    weighted = np.where(present, values, 0.0) @ weights
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(weight_sum > 0, weighted / weight_sum, np.nan)
+def level_weights(parameters: Parameters, field: str) -> np.ndarray:
+    """log2(m/u) per level, capped so that no level weighs more than a stronger one: a level seen
+    almost never among matches and non-matches alike has m and u that are both little more than
+    smoothing, and their ratio must not make a near match count for more than an exact one."""
+    weights = np.log2(parameters.m[field] / parameters.u[field])
+    return np.minimum.accumulate(weights[::-1])[::-1]
 
 
-def score_pairs(features: pd.DataFrame, pairs: np.ndarray) -> np.ndarray:
-    if len(pairs) == 0:
-        return np.empty(0)
-    return combine_scores(field_similarities(features, pairs[:, 0], pairs[:, 1]))
+def field_weights(
+    features: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    levels: np.ndarray,
+    parameters: Parameters,
+) -> np.ndarray:
+    """log2(m/u) per pair and field; 0 where missing; tf-adjusted on exact matches."""
+    weights = np.zeros(levels.shape)
+    for column, (field, comparison) in enumerate(COMPARISONS.items()):
+        level = levels[:, column].astype(np.int64)
+        table = np.append(0.0, level_weights(parameters, field))
+        weights[:, column] = table[level]
+        if comparison.tf:
+            exact = level == len(comparison.labels)
+            frequencies = parameters.term_frequencies[field]
+            values = features[field].to_numpy(dtype=object)[left[exact]]
+            share = frequencies.reindex(values).to_numpy(dtype=float)
+            share = np.where(np.isnan(share), parameters.u[field][-1], share)
+            weights[exact, column] = np.log2(parameters.m[field][-1] / share)
+    return weights
 
 
-# --- 4. clustering -----------------------------------------------------------------------------
+def probability(weight: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
 
-MAX_PRESCORED_COMPONENT = 300
+
+def estimate_prior(pair_weights: np.ndarray, record_count: int) -> float:
+    """The probability that two random records match: the fixed point of 'expected matches
+    among the candidate pairs, over all record pairs' (pairs never compared count as
+    non-matches), drawn towards DEFAULT_PRIOR as if PSEUDO_PAIRS more pairs had been seen."""
+    total = record_count * (record_count - 1) / 2
+    prior = DEFAULT_PRIOR
+    for _ in range(200):
+        odds = np.log2(prior / (1 - prior))
+        expected = probability(odds + pair_weights).sum()
+        updated = (expected + PSEUDO_PAIRS * DEFAULT_PRIOR) / (total + PSEUDO_PAIRS)
+        if abs(updated - prior) <= 1e-9 * prior:
+            break
+        prior = updated
+    return float(prior)
+
+
+def fit_parameters(
+    features: pd.DataFrame, pairs: np.ndarray, rules: np.ndarray, levels: np.ndarray
+) -> Parameters:
+    u = estimate_u(features)
+    m, estimated, iterations = estimate_m(levels, rules, u)
+    parameters = Parameters(
+        m=m,
+        u=u,
+        m_estimated=estimated,
+        term_frequencies={
+            field: value_frequencies(features[field])
+            for field, comparison in COMPARISONS.items()
+            if comparison.tf
+        },
+        prior=0.0,
+        em_iterations=iterations,
+    )
+    weights = field_weights(features, pairs[:, 0], pairs[:, 1], levels, parameters).sum(axis=1)
+    return parameters._replace(prior=estimate_prior(weights, len(features)))
+
+
+# --- 5. scoring --------------------------------------------------------------------------------
+
+
+def prior_weight(prior: float) -> float:
+    return float(np.log2(prior / (1 - prior)))
+
+
+class ScoredPairs(NamedTuple):
+    """Candidate pairs with their levels, weights and match probability."""
+
+    pairs: np.ndarray
+    rules: np.ndarray
+    levels: np.ndarray
+    weights: np.ndarray
+    match_weight: np.ndarray
+    match_probability: np.ndarray
+
+
+def score(
+    features: pd.DataFrame,
+    pairs: np.ndarray,
+    rules: np.ndarray,
+    levels: np.ndarray,
+    parameters: Parameters,
+) -> ScoredPairs:
+    weights = field_weights(features, pairs[:, 0], pairs[:, 1], levels, parameters)
+    match_weight = prior_weight(parameters.prior) + weights.sum(axis=1)
+    return ScoredPairs(pairs, rules, levels, weights, match_weight, probability(match_weight))
+
+
+# --- 6. steward decisions and clustering -------------------------------------------------------
+
+
+class Decisions(NamedTuple):
+    """Steward decisions resolved to record indexes, and what became of each."""
+
+    force: np.ndarray
+    never: np.ndarray
+    outcomes: pd.DataFrame
+
+
+def resolve_decisions(decisions: pd.DataFrame | None, client_ids: np.ndarray) -> Decisions:
+    """Index pairs of the honoured steward decisions. A decision naming a record that is not
+    delivered, or naming one record twice, is reported, not applied. When the same pair is both
+    forced and never matched, never_match wins: a contradiction must not merge anything."""
+    columns = ["left_client_id", "right_client_id", "decision", "status"]
+    if decisions is None or decisions.empty:
+        empty = np.empty((0, 2), dtype=np.int64)
+        return Decisions(empty, empty, pd.DataFrame(columns=columns))
+    frame = decisions[["left_client_id", "right_client_id", "decision"]].astype(str).copy()
+    unknown = sorted(set(frame["decision"]) - set(STEWARD_DECISIONS))
+    if unknown:
+        raise ValueError(f"steward decisions must be one of {STEWARD_DECISIONS}, got {unknown}")
+    position = pd.Series(np.arange(len(client_ids)), index=client_ids)
+    left = position.reindex(frame["left_client_id"]).to_numpy()
+    right = position.reindex(frame["right_client_id"]).to_numpy()
+    delivered = ~np.isnan(left) & ~np.isnan(right)
+    pair = np.sort(np.column_stack([np.nan_to_num(left), np.nan_to_num(right)]), axis=1)
+    pair = pair.astype(np.int64)
+    key = pd.Series(pair[:, 0] * len(client_ids) + pair[:, 1])
+    never_keys = set(key[delivered & (frame["decision"] == "never_match").to_numpy()])
+    contradicted = key.isin(never_keys).to_numpy() & (frame["decision"] == "force_match").to_numpy()
+    status = np.select(
+        [~delivered, pair[:, 0] == pair[:, 1], contradicted],
+        ["record_not_delivered", "same_record", "contradicted_by_never_match"],
+        "honoured",
+    )
+    for row in np.flatnonzero(status != "honoured"):
+        warnings.warn(
+            f"steward decision {frame['decision'].iat[row]} between "
+            f"{frame['left_client_id'].iat[row]} and {frame['right_client_id'].iat[row]} "
+            f"not applied: {status[row]}",
+            stacklevel=2,
+        )
+    honoured = status == "honoured"
+    is_force = (frame["decision"] == "force_match").to_numpy()
+    outcomes = frame.assign(status=status)[columns]
+    return Decisions(
+        np.unique(pair[honoured & is_force], axis=0).reshape(-1, 2),
+        np.unique(pair[honoured & ~is_force], axis=0).reshape(-1, 2),
+        outcomes,
+    )
+
+
+def pair_codes(pairs: np.ndarray, size: int) -> np.ndarray:
+    """One integer per (i, j) pair, for set operations on pairs."""
+    return pairs[:, 0].astype(np.int64) * size + pairs[:, 1]
 
 
 def connected_components(size: int, edges: np.ndarray) -> np.ndarray:
@@ -321,46 +749,57 @@ def connected_components(size: int, edges: np.ndarray) -> np.ndarray:
         left_root, right_root = root(left), root(right)
         if left_root != right_root:
             parent[max(left_root, right_root)] = min(left_root, right_root)
-    return np.array([root(index) for index in range(size)])
+    return np.array([root(index) for index in range(size)], dtype=np.int64)
 
 
-def prescore_components(features: pd.DataFrame, strong_pairs: np.ndarray) -> dict:
-    """Scores of every pair inside each component the strong pairs could form, in one batch:
-    the chain guard needs them, and scoring them one merge at a time costs a thread-pool start
-    per call. Components larger than MAX_PRESCORED_COMPONENT are left to on-demand scoring."""
-    labels = connected_components(len(features), strong_pairs)
-    sizes = np.bincount(labels, minlength=len(labels))[labels]
-    # Only components of three or more members are split out: iterating every group, nearly
-    # all of them single records, cost more than the scoring.
-    members = np.flatnonzero((sizes >= 3) & (sizes <= MAX_PRESCORED_COMPONENT))
+def pairs_inside_components(size: int, edges: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Every pair inside each component of 3 to MAX_CHECKED_COMPONENT records the edges could
+    form that is not already known: the chain guard needs their evidence. Larger components
+    are guarded by their known pairs only."""
+    labels = connected_components(size, edges)
+    sizes = np.bincount(labels, minlength=size)[labels]
+    members = np.flatnonzero((sizes >= 3) & (sizes <= MAX_CHECKED_COMPONENT))
     members = members[np.argsort(labels[members], kind="stable")]
-    components = np.split(members, np.flatnonzero(np.diff(labels[members])) + 1)
-    combos = [np.array(list(combinations(group, 2))) for group in components if len(group)]
+    groups = np.split(members, np.flatnonzero(np.diff(labels[members])) + 1)
+    combos = [np.array(list(combinations(group, 2))) for group in groups if len(group) >= 3]
     if not combos:
-        return {}
+        return np.empty((0, 2), dtype=np.int64)
     within = np.vstack(combos)
-    return dict(zip(map(tuple, within.tolist()), score_pairs(features, within), strict=True))
+    return within[~contains(pair_codes(within, size), pair_codes(known, size))]
 
 
 def cluster_records(
-    features: pd.DataFrame,
+    size: int,
     pairs: np.ndarray,
-    scores: np.ndarray,
+    match_probability: np.ndarray,
     threshold: float,
-    min_link_score: float,
-    max_cluster_size: int,
+    decisions: Decisions,
 ) -> np.ndarray:
     """Cluster label (the smallest member index) per record.
 
-    Pairs at or above the threshold are merged strongest first (ties by index, so the result is
-    deterministic). A merge is refused when the two clusters would exceed max_cluster_size or
-    when any pair across them scores below min_link_score: A~B and B~C must not glue A to a
-    clearly different C."""
-    strong = np.flatnonzero(scores >= threshold)
-    order = strong[np.lexsort((pairs[strong, 1], pairs[strong, 0], -scores[strong]))]
-    known_scores = prescore_components(features, pairs[strong])
-    parent = np.arange(len(features))
-    members = {index: [index] for index in range(len(features))}
+    Forced pairs first, then pairs at or above the threshold, strongest first (ties by index, so
+    the result is deterministic). A merge is refused when any pair across the two clusters is a
+    never_match decision or scored below CANNOT_LINK_PROBABILITY: A~B and B~C must not glue A
+    to a clearly different C - unless a steward forced one of the two records: only never_match
+    keeps a forced record apart. Nothing caps the size of a cluster."""
+    strong = np.flatnonzero(match_probability >= threshold)
+    order = strong[np.lexsort((pairs[strong, 1], pairs[strong, 0], -match_probability[strong]))]
+    edges = np.vstack([decisions.force, pairs[order]]).astype(np.int64)
+    # Only pairs inside a component the edges could form can ever be across a merge.
+    component = connected_components(size, edges)
+    # A record a steward forced onto another is vouched for: only never_match keeps it apart.
+    vouched = np.zeros(size, dtype=bool)
+    vouched[decisions.force.ravel()] = True
+    against = (
+        (match_probability < CANNOT_LINK_PROBABILITY)
+        & (component[pairs[:, 0]] == component[pairs[:, 1]])
+        & ~vouched[pairs[:, 0]]
+        & ~vouched[pairs[:, 1]]
+    )
+    cannot = {tuple(pair) for pair in decisions.never.tolist()}
+    cannot.update(map(tuple, pairs[against].tolist()))
+    parent = np.arange(size)
+    members = {}
 
     def root(index: int) -> int:
         while parent[index] != index:
@@ -368,45 +807,24 @@ def cluster_records(
             index = parent[index]
         return index
 
-    def weakest_link(left_members: list[int], right_members: list[int]) -> float:
-        cross = [(min(a, b), max(a, b)) for a in left_members for b in right_members]
-        missing = [pair for pair in cross if pair not in known_scores]
-        if missing:
-            known_scores.update(zip(missing, score_pairs(features, np.array(missing)), strict=True))
-        return np.nanmin(np.append([known_scores[pair] for pair in cross], np.inf))
-
-    for left, right in pairs[order]:
+    for left, right in edges:
         left_root, right_root = root(left), root(right)
         if left_root == right_root:
             continue
-        left_members, right_members = members[left_root], members[right_root]
-        if len(left_members) + len(right_members) > max_cluster_size:
-            continue
-        if (len(left_members) > 1 or len(right_members) > 1) and weakest_link(
-            left_members, right_members
-        ) < min_link_score:
+        left_members = members.get(left_root, [left_root])
+        right_members = members.get(right_root, [right_root])
+        if cannot and any(
+            (min(a, b), max(a, b)) in cannot for a in left_members for b in right_members
+        ):
             continue
         keep, absorb = sorted((left_root, right_root))
         parent[absorb] = keep
         members[keep] = left_members + right_members
-        del members[absorb]
-    return np.array([root(index) for index in range(len(features))])
+        members.pop(absorb, None)
+    return np.array([root(index) for index in range(size)], dtype=np.int64)
 
 
-# --- 5. confidence and output ------------------------------------------------------------------
-
-
-def membership_confidence(
-    best_score: np.ndarray, in_cluster: np.ndarray, threshold: float
-) -> np.ndarray:
-    """Probability-like confidence that a record's membership is right.
-
-    For a record clustered with others it is a logistic of how far its best link to the cluster
-    lies above the threshold; for a singleton, of how far its best rejected candidate lies below
-    it (1.0 when no candidate was found). At the threshold itself the confidence is 0.5."""
-    margin = np.where(in_cluster, best_score - threshold, threshold - best_score)
-    confidence = 1.0 / (1.0 + np.exp(-margin / CONFIDENCE_SCALE))
-    return np.round(np.where(np.isnan(best_score), 1.0, confidence), 4)
+# --- 7. confidence and output ------------------------------------------------------------------
 
 
 def golden_key(anchor_client_id: str) -> str:
@@ -414,61 +832,258 @@ def golden_key(anchor_client_id: str) -> str:
     return hashlib.md5(anchor_client_id.encode("utf-8")).hexdigest()
 
 
-def best_links(
-    size: int, pairs: np.ndarray, scores: np.ndarray, labels: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: best score and partner among same-cluster pairs if it has any, else among
-    all its candidate pairs (its nearest miss)."""
-    both = np.vstack([pairs, pairs[:, ::-1]])
-    both_scores = np.concatenate([scores, scores])
-    valid = ~np.isnan(both_scores)
-    frame = pd.DataFrame(
-        {"record": both[valid, 0], "partner": both[valid, 1], "score": both_scores[valid]}
+def membership_confidence(
+    size: int, pairs: np.ndarray, match_probability: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per record: the probability that it belongs to its cluster, its best partner and that
+    pair's probability.
+
+    In a cluster with others: its strongest match probability to a fellow member. Alone: one
+    minus its strongest match probability to any record (1.0 when it had no candidate)."""
+    record = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    partner = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    # Fellow members rank above every other partner: +2 lifts them over any probability.
+    rank = np.concatenate([match_probability, match_probability])
+    rank = rank + 2.0 * (labels[record] == labels[partner])
+    best_rank = np.full(size, -1.0)
+    np.maximum.at(best_rank, record, rank)
+    best = rank == best_rank[record]
+    best_partner = np.full(size, size, dtype=np.int64)
+    np.minimum.at(best_partner, record[best], partner[best])
+    best_partner[best_partner == size] = -1
+    best_probability = np.where(best_rank >= 0, best_rank % 2.0, np.nan)
+    # rank % 2 turns a fellow member's 3.0 (probability 1.0) into 1.0, not 0.0
+    best_probability = np.where(best_rank == 3.0, 1.0, best_probability)
+    in_cluster = np.bincount(labels, minlength=size)[labels] > 1
+    confidence = np.where(in_cluster, best_probability, 1.0 - best_probability)
+    confidence = np.where(np.isnan(best_probability), 1.0, confidence)
+    return np.round(confidence, 4), best_partner, best_probability
+
+
+class Linkage(NamedTuple):
+    """What the dedupe found: one row per record, the explained pairs, the fitted parameters
+    and what became of each steward decision."""
+
+    records: pd.DataFrame
+    pairs: pd.DataFrame
+    parameters: pd.DataFrame
+    decisions: pd.DataFrame
+
+
+RECORD_COLUMNS = [
+    "client_id",
+    "source_system",
+    "client_key",
+    "match_confidence",
+    "best_match_client_id",
+    "best_match_probability",
+    "cluster_size",
+]
+
+
+def explained_pairs(
+    features: pd.DataFrame,
+    scored: ScoredPairs,
+    labels: np.ndarray,
+    threshold: float,
+    decisions: Decisions,
+) -> pd.DataFrame:
+    """The scored pairs worth explaining: above PAIR_OUTPUT_FLOOR, named by a steward, or
+    inside a group the matched pairs would join (those are what the chain guard looked at)."""
+    size = len(features)
+    codes = pair_codes(scored.pairs, size)
+    forced = contains(codes, pair_codes(decisions.force, size))
+    never = contains(codes, pair_codes(decisions.never, size))
+    matched = scored.pairs[scored.match_probability >= threshold]
+    group = connected_components(size, np.vstack([matched, decisions.force]).astype(np.int64))
+    same_group = group[scored.pairs[:, 0]] == group[scored.pairs[:, 1]]
+    keep = (scored.match_probability >= PAIR_OUTPUT_FLOOR) | forced | never | same_group
+    pairs, levels, weights = scored.pairs[keep], scored.levels[keep], scored.weights[keep]
+    rule_names = np.array(list(BLOCKING_RULE_FIELDS))
+    blocked_by = [
+        ",".join(rule_names[[(mask >> bit) & 1 == 1 for bit in range(len(rule_names))]])
+        or "cluster_check"
+        for mask in scored.rules[keep]
+    ]
+    client_ids = features["client_id"].to_numpy(dtype=object)
+    steward = np.where(forced[keep], "force_match", np.where(never[keep], "never_match", None))
+    probability_kept = scored.match_probability[keep]
+    same_cluster = labels[pairs[:, 0]] == labels[pairs[:, 1]]
+    model_match = probability_kept >= threshold
+    decided_by = np.where(
+        steward != None,  # noqa: E711 - element-wise comparison on an object array
+        "steward",
+        np.where(model_match & ~same_cluster, "chain_guard", "model"),
     )
-    frame["same_cluster"] = labels[frame["record"]] == labels[frame["partner"]]
-    frame = frame.sort_values(
-        ["record", "same_cluster", "score", "partner"], ascending=[True, False, False, True]
+    frame = {
+        "left_client_id": client_ids[pairs[:, 0]],
+        "right_client_id": client_ids[pairs[:, 1]],
+        "blocked_by": blocked_by,
+    }
+    for column, (field, comparison) in enumerate(COMPARISONS.items()):
+        frame[f"{field}_level"] = np.array(("missing", *comparison.labels), dtype=object)[
+            levels[:, column]
+        ]
+        frame[f"{field}_weight"] = np.round(weights[:, column], 4)
+    frame.update(
+        {
+            "match_weight": np.round(scored.match_weight[keep], 4),
+            "match_probability": np.round(probability_kept, 6),
+            "steward_decision": steward,
+            "is_match": same_cluster,
+            "decided_by": decided_by,
+        }
     )
-    best = frame.drop_duplicates("record")
-    best_score = np.full(size, np.nan)
-    best_partner = np.full(size, -1)
-    best_score[best["record"]] = best["score"]
-    best_partner[best["record"]] = best["partner"]
-    return best_score, best_partner
+    return pd.DataFrame(frame).sort_values(["left_client_id", "right_client_id"], ignore_index=True)
+
+
+def parameter_rows(parameters: Parameters) -> pd.DataFrame:
+    rows = []
+    for field, comparison in COMPARISONS.items():
+        weights = level_weights(parameters, field)
+        for level, label in enumerate(comparison.labels):
+            m, u = parameters.m[field][level], parameters.u[field][level]
+            rows.append(
+                {
+                    "parameter_name": f"{field}:{label}",
+                    "field": field,
+                    "comparison_level": label,
+                    "m_probability": float(m),
+                    "u_probability": float(u),
+                    "match_weight": float(weights[level]),
+                    "m_estimated": parameters.m_estimated[field],
+                    "tf_adjusted": comparison.tf and label == "exact",
+                }
+            )
+    rows.append(
+        {
+            "parameter_name": "prior",
+            "field": None,
+            "comparison_level": None,
+            "m_probability": None,
+            "u_probability": None,
+            "match_weight": prior_weight(parameters.prior),
+            "m_estimated": None,
+            "tf_adjusted": None,
+            "prior_probability": parameters.prior,
+        }
+    )
+    return pd.DataFrame(rows)
 
 
 def deduplicate_clients(
     clients: pd.DataFrame,
+    decisions: pd.DataFrame | None = None,
     threshold: float = DEFAULT_THRESHOLD,
-    min_link_score: float | None = None,
-    max_cluster_size: int = 12,
-) -> pd.DataFrame:
-    """One row per client record: its golden client_key and how confident the match is."""
-    if not 0 <= threshold <= 100:
-        raise ValueError(f"dedupe match threshold must be within 0-100, got {threshold}")
-    if len(clients) == 0:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in OUTPUT_COLUMNS})
-    min_link_score = threshold - 25 if min_link_score is None else min_link_score
+) -> Linkage:
+    """Golden client per record, with the pairs and parameters that explain it. threshold is a
+    match probability in percent (85 = 0.85)."""
+    if not 0 < threshold <= 100:
+        raise ValueError(f"dedupe match threshold must be within (0, 100], got {threshold}")
+    probability_threshold = threshold / 100
     features = prepare_features(clients)
-    pairs = candidate_pairs(features)
-    scores = score_pairs(features, pairs)
-    labels = cluster_records(features, pairs, scores, threshold, min_link_score, max_cluster_size)
-    cluster_size = np.bincount(labels, minlength=len(labels))[labels]
-    best_score, best_partner = best_links(len(features), pairs, scores, labels)
     client_ids = features["client_id"].to_numpy(dtype=object)
-    return pd.DataFrame(
+    resolved = resolve_decisions(decisions, client_ids)
+    pairs, rules = blocked_pairs(features)
+    levels = comparison_levels(features, pairs[:, 0], pairs[:, 1])
+    parameters = fit_parameters(features, pairs, rules, levels)
+    blocked = score(features, pairs, rules, levels, parameters)
+    strong = pairs[blocked.match_probability >= probability_threshold]
+    extra = np.vstack(
+        [
+            pairs_inside_components(len(features), np.vstack([strong, resolved.force]), pairs),
+            resolved.force,
+            resolved.never,
+        ]
+    ).astype(np.int64)
+    extra_codes = distinct(pair_codes(extra, len(features)))[0]
+    extra = np.column_stack([extra_codes // len(features), extra_codes % len(features)])
+    extra = extra[~contains(pair_codes(extra, len(features)), pair_codes(pairs, len(features)))]
+    checked = score(
+        features,
+        extra,
+        np.zeros(len(extra), dtype=np.int64),
+        comparison_levels(features, extra[:, 0], extra[:, 1]),
+        parameters,
+    )
+    scored = ScoredPairs(*(np.concatenate([a, b]) for a, b in zip(blocked, checked, strict=True)))
+    labels = cluster_records(
+        len(features), scored.pairs, scored.match_probability, probability_threshold, resolved
+    )
+    confidence, partner, partner_probability = membership_confidence(
+        len(features), scored.pairs, scored.match_probability, labels
+    )
+    records = pd.DataFrame(
         {
             "client_id": client_ids,
             "source_system": features["source_system"].to_numpy(dtype=object),
             "client_key": [golden_key(client_ids[label]) for label in labels],
-            "match_confidence": membership_confidence(best_score, cluster_size > 1, threshold),
-            "best_match_client_id": np.where(best_partner >= 0, client_ids[best_partner], None),
-            "best_match_score": np.round(best_score, 2),
-            "cluster_size": cluster_size.astype(np.int64),
-        }
+            "match_confidence": confidence,
+            "best_match_client_id": np.where(partner >= 0, client_ids[partner], None),
+            "best_match_probability": np.round(partner_probability, 6),
+            "cluster_size": np.bincount(labels, minlength=len(labels))[labels].astype(np.int64),
+        },
+        columns=RECORD_COLUMNS,
+    )
+    return Linkage(
+        records=records,
+        pairs=explained_pairs(features, scored, labels, probability_threshold, resolved),
+        parameters=parameter_rows(parameters),
+        decisions=resolved.outcomes,
     )
 
 
+# Column types of the envelope dbt stores: rows of four kinds share one table, so every column
+# is NULL on the other kinds' rows and needs a type that holds NULL.
+ENVELOPE_TYPES = {
+    "row_type": "string",
+    **{column: "string" for column in ("client_id", "source_system", "client_key")},
+    "match_confidence": "float64",
+    "best_match_client_id": "string",
+    "best_match_probability": "float64",
+    "cluster_size": "Int64",
+    "left_client_id": "string",
+    "right_client_id": "string",
+    "blocked_by": "string",
+    **{
+        column: dtype
+        for field in FIELDS
+        for column, dtype in ((f"{field}_level", "string"), (f"{field}_weight", "float64"))
+    },
+    "match_weight": "float64",
+    "match_probability": "float64",
+    "steward_decision": "string",
+    "is_match": "boolean",
+    "decided_by": "string",
+    "parameter_name": "string",
+    "field": "string",
+    "comparison_level": "string",
+    "m_probability": "float64",
+    "u_probability": "float64",
+    "m_estimated": "boolean",
+    "tf_adjusted": "boolean",
+    "prior_probability": "float64",
+    "decision": "string",
+    "status": "string",
+}
+
+
+def linkage_envelope(linkage: Linkage) -> pd.DataFrame:
+    """One frame for dbt: record, pair, parameter and decision rows, told apart by row_type."""
+    frame = pd.concat(
+        [
+            linkage.records.assign(row_type="record"),
+            linkage.pairs.assign(row_type="pair"),
+            linkage.parameters.assign(row_type="parameter"),
+            linkage.decisions.assign(row_type="decision"),
+        ],
+        ignore_index=True,
+    )
+    return frame.reindex(columns=list(ENVELOPE_TYPES)).astype(ENVELOPE_TYPES)
+
+
+# to_pandas and for_warehouse stand in every Python model: Snowflake runs each model file alone as
+# a stored procedure, so the files cannot share a module.
 def to_pandas(relation) -> pd.DataFrame:
     """DuckDB relations have .df(), Snowpark DataFrames .to_pandas(); Snowflake upper-cases."""
     frame = relation.to_pandas() if hasattr(relation, "to_pandas") else relation.df()
@@ -487,5 +1102,8 @@ def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
 def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "rapidfuzz"])
     clients = to_pandas(dbt.ref("stg_crm__clients"))
-    clusters = deduplicate_clients(clients, threshold=float(dbt.config.get("match_threshold")))
-    return for_warehouse(clusters, session)
+    decisions = to_pandas(dbt.ref("identity_decisions"))
+    linkage = deduplicate_clients(
+        clients, decisions, threshold=float(dbt.config.get("match_threshold"))
+    )
+    return for_warehouse(linkage_envelope(linkage), session)

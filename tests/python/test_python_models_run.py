@@ -61,21 +61,52 @@ def staged_like_clients() -> pd.DataFrame:
 def test_client_dedupe_model_agrees_on_duckdb_and_snowpark(snowpark_session, staged_like_clients):
     dedupe = load_python_file("python_models/identity/int_clients_clustered.py")
     config = {"match_threshold": "85"}
+    # Two records the model would never join, joined by a steward: the decision path runs too.
+    first, last = staged_like_clients["client_id"].iloc[[0, -1]]
+    decisions = pd.DataFrame(
+        {
+            "left_client_id": [first],
+            "right_client_id": [last],
+            "decision": ["force_match"],
+            "reason": ["same company, renamed"],
+            "decided_by": ["steward@example.com"],
+            "decided_on": ["2026-11-30"],
+        }
+    )
     connection = duckdb.connect()
     connection.register("clients_frame", staged_like_clients)
+    connection.register("decisions_frame", decisions)
     on_duckdb = dedupe.model(
-        StandInDbt({"stg_crm__clients": connection.sql("select * from clients_frame")}, config),
+        StandInDbt(
+            {
+                "stg_crm__clients": connection.sql("select * from clients_frame"),
+                "identity_decisions": connection.sql("select * from decisions_frame"),
+            },
+            config,
+        ),
         connection,
     )
-    snowpark_clients = snowpark_session.create_dataframe(
-        staged_like_clients.rename(columns=str.upper)
-    )
     on_snowpark = dedupe.model(
-        StandInDbt({"stg_crm__clients": snowpark_clients}, config), snowpark_session
+        StandInDbt(
+            {
+                "stg_crm__clients": snowpark_session.create_dataframe(
+                    staged_like_clients.rename(columns=str.upper)
+                ),
+                "identity_decisions": snowpark_session.create_dataframe(
+                    decisions.rename(columns=str.upper)
+                ),
+            },
+            config,
+        ),
+        snowpark_session,
     )
-    expected = dedupe.deduplicate_clients(staged_like_clients, threshold=85)
+    expected = dedupe.linkage_envelope(
+        dedupe.deduplicate_clients(staged_like_clients, decisions, threshold=85)
+    )
 
-    assert (on_duckdb["cluster_size"] > 1).any()
+    records = on_duckdb[on_duckdb["row_type"] == "record"].set_index("client_id")
+    assert (records["cluster_size"] > 1).any()
+    assert records.at[first, "client_key"] == records.at[last, "client_key"]
     pd.testing.assert_frame_equal(on_duckdb, expected)
     pd.testing.assert_frame_equal(as_stored_by_snowpark(snowpark_session, on_snowpark), expected)
 
