@@ -35,12 +35,14 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components as graph_components
 
 DEFAULT_THRESHOLD = 85.0
-MAX_BLOCK_SIZE = 20
-NEIGHBOURHOOD_WINDOW = 4
+MAX_BLOCK_SIZE = 12
+NEIGHBOURHOOD_WINDOW = 2
 MAX_FIELD_LENGTH = 120
-U_SAMPLE_PAIRS = 400_000
+U_SAMPLE_PAIRS = 250_000
 RANDOM_SEED = 42
 EM_MAX_ITERATIONS = 100
 EM_TOLERANCE = 1e-6
@@ -219,29 +221,67 @@ BLOCKING_RULE_FIELDS = {
 }
 
 
-def blocking_keys(features: pd.DataFrame) -> dict[str, pd.Series]:
-    """One key per rule and record; an empty string means 'no key' for that record."""
-    core_tokens = features["name_core"].str.split()
-    name_prefix = core_tokens.map(lambda tokens: "|".join(token[:4] for token in tokens[:2]))
-    initials = core_tokens.map(lambda tokens: "".join(token[:1] for token in tokens))
-    house_number = features["address"].str.extract(r"\b(\d+)\b", expand=False).fillna("")
-    street = features["address"].str.extract(r"([a-z][a-z]+)", expand=False).fillna("")
+def field_codes(features: pd.DataFrame, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """The field's code per record (-1 when missing) and its value per code."""
+    codes = features[f"{field}_code"].to_numpy()
+    values = np.empty(codes.max(initial=-1) + 2, dtype=object)
+    values[codes] = features[field].to_numpy(dtype=object)
+    return codes, values[:-1]
 
-    def both(left: pd.Series, right: pd.Series) -> pd.Series:
-        present = (left != "") & (right != "")
-        return pd.Series(np.where(present, left + "#" + right, ""), index=features.index)
 
+def derived_key(features: pd.DataFrame, field: str, derive) -> np.ndarray:
+    """Code of derive(value) per record, derived once per distinct value; -1 where the field is
+    missing or derives to ''."""
+    codes, values = field_codes(features, field)
+    derived = np.array([derive(value) if value else "" for value in values], dtype=object)
+    derived_codes, derived_values = pd.factorize(derived)
+    blank = np.asarray(derived_values, dtype=object)[derived_codes] == ""
+    derived_codes = np.where(blank, -1, derived_codes)
+    return np.where(codes >= 0, np.append(derived_codes, -1)[codes], -1)
+
+
+def combined_key(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """One code per (left, right) pair of codes; -1 when either is missing."""
+    return np.where((left >= 0) & (right >= 0), left * (right.max(initial=0) + 1) + right, -1)
+
+
+def name_prefix(core_name: str) -> str:
+    return "|".join(token[:4] for token in core_name.split()[:2])
+
+
+def initials(core_name: str) -> str:
+    return "".join(token[:1] for token in core_name.split())
+
+
+def house_number(address: str) -> str:
+    found = re.search(r"\b(\d+)\b", address)
+    return found.group(1) if found else ""
+
+
+def street_word(address: str) -> str:
+    found = re.search(r"([a-z][a-z]+)", address)
+    return found.group(1) if found else ""
+
+
+def blocking_keys(features: pd.DataFrame) -> dict[str, np.ndarray]:
+    """One key (an integer code) per rule and record; -1 means 'no key' for that record.
+    Keys are derived once per distinct name or address and combined as integers: string keys
+    cost more than the comparisons."""
+    name_initials = derived_key(features, "name_core", initials)
+    house = derived_key(features, "address", house_number)
+    street = derived_key(features, "address", street_word)
+    postcode, city = features["postcode_code"].to_numpy(), features["city_code"].to_numpy()
     keys = {
-        "tax_id": features["tax_id"],
-        "email": features["email"],
-        "phone": features["phone"],
-        "date_of_birth": features["date_of_birth"],
-        "name_prefix": name_prefix,
-        "postcode_house": both(features["postcode"], house_number),
-        "postcode_initials": both(features["postcode"], initials),
-        "city_initials": both(features["city"], initials),
-        "city_street": both(features["city"], street),
-        "street_initials": both(street, initials),
+        "tax_id": features["tax_id_code"].to_numpy(),
+        "email": features["email_code"].to_numpy(),
+        "phone": features["phone_code"].to_numpy(),
+        "date_of_birth": features["date_of_birth_code"].to_numpy(),
+        "name_prefix": derived_key(features, "name_core", name_prefix),
+        "postcode_house": combined_key(postcode, house),
+        "postcode_initials": combined_key(postcode, name_initials),
+        "city_initials": combined_key(city, name_initials),
+        "city_street": combined_key(city, street),
+        "street_initials": combined_key(street, name_initials),
     }
     assert keys.keys() == BLOCKING_RULE_FIELDS.keys()
     return keys
@@ -251,7 +291,7 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted distinct integers, the index of each value's distinct value, and their counts.
     np.unique does the same, but its hash-based path in numpy 2 is about 100 times slower than
     a sort on millions of integers."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     ordered = values[order]
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True
@@ -269,19 +309,17 @@ def contains(values: np.ndarray, members: np.ndarray) -> np.ndarray:
     return ordered[position] == values if len(ordered) else np.zeros(len(values), dtype=bool)
 
 
-def pairs_within_blocks(keys: pd.Series, order_by: pd.Series) -> np.ndarray:
-    """(i, j) index pairs, i < j, of records sharing a key. Blocks above MAX_BLOCK_SIZE only
-    compare records within NEIGHBOURHOOD_WINDOW of each other when sorted by name, so one
-    common key value cannot make the work quadratic."""
-    present = keys.to_numpy() != ""
+def pairs_within_blocks(keys: np.ndarray, order_by: np.ndarray) -> np.ndarray:
+    """(i, j) index pairs, i < j, of records sharing a key (-1: no key). Blocks above
+    MAX_BLOCK_SIZE only compare records within NEIGHBOURHOOD_WINDOW of each other in the
+    order_by ranking, so one common key value cannot make the work quadratic."""
+    keys = np.asarray(keys)
+    present = keys >= 0
     if present.sum() < 2:
         return np.empty((0, 2), dtype=np.int64)
     rows = np.flatnonzero(present)
-    # Integer codes stand in for the strings: the loop needs each block contiguous and in name
-    # order inside, not blocks in key order, and sorting the strings cost more than the rest.
-    block = pd.factorize(keys.to_numpy()[present])[0]
-    rank = pd.factorize(order_by.to_numpy()[present], sort=True)[0]
-    by_block = np.lexsort((rows, rank, block))
+    block = distinct(keys[present])[1]
+    by_block = np.lexsort((rows, np.asarray(order_by)[present], block))
     rows, block = rows[by_block], block[by_block]
     block_size = np.bincount(block)[block]
     reach = np.where(block_size > MAX_BLOCK_SIZE, NEIGHBOURHOOD_WINDOW, MAX_BLOCK_SIZE)
@@ -300,7 +338,7 @@ def blocked_pairs(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Unique (i, j) pairs, i < j, sharing at least one blocking key, sorted; and per pair a
     bit mask of the rules (in BLOCKING_RULE_FIELDS order) that found it."""
     # Ranked once here rather than once per blocking key.
-    name_rank = pd.Series(pd.factorize(features["name"], sort=True)[0], index=features.index)
+    name_rank = pd.factorize(features["name"].to_numpy(dtype=object), sort=True)[0]
     found, masks = [np.empty((0, 2), dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for bit, keys in enumerate(blocking_keys(features).values()):
         pairs = pairs_within_blocks(keys, name_rank)
@@ -395,9 +433,7 @@ def comparison_levels(features: pd.DataFrame, left: np.ndarray, right: np.ndarra
     across thousands of record pairs)."""
     levels = np.zeros((len(left), len(FIELDS)), dtype=np.int8)
     for column, (field, comparison) in enumerate(COMPARISONS.items()):
-        codes = features[f"{field}_code"].to_numpy()
-        values = np.empty(codes.max(initial=-1) + 2, dtype=object)
-        values[codes] = features[field].to_numpy(dtype=object)
+        codes, values = field_codes(features, field)
         left_codes, right_codes = codes[left], codes[right]
         present = (left_codes >= 0) & (right_codes >= 0)
         equal = present & (left_codes == right_codes)
@@ -427,27 +463,25 @@ class Parameters(NamedTuple):
     m: dict[str, np.ndarray]
     u: dict[str, np.ndarray]
     m_estimated: dict[str, bool]
-    term_frequencies: dict[str, pd.Series]
+    term_frequencies: dict[str, np.ndarray]
     prior: float
     em_iterations: dict[str, int]
 
 
-def value_frequencies(values: pd.Series) -> pd.Series:
-    """Share of the records holding each value, among records where the field is present, drawn
-    towards DEFAULT_U's exact share as if PSEUDO_PAIRS more records held other values: in a
-    handful of records every value looks common."""
-    present = values[values != ""]
-    if present.empty:
-        return pd.Series(dtype=float)
-    counts = present.value_counts()
+def value_frequencies(codes: np.ndarray) -> np.ndarray:
+    """Share of the records holding each value (by code), among records where the field is
+    present, drawn towards DEFAULT_U's exact share as if PSEUDO_PAIRS more records held other
+    values: in a handful of records every value looks common."""
+    present = codes[codes >= 0]
+    counts = np.bincount(present, minlength=codes.max(initial=-1) + 1)
     return counts / (len(present) + PSEUDO_PAIRS)
 
 
-def agreeing_pairs(values: pd.Series) -> tuple[float, float]:
+def agreeing_pairs(codes: np.ndarray) -> tuple[float, float]:
     """Record pairs agreeing exactly on the field, and record pairs where both hold it - counted
     from the value frequencies, not sampled: for identifiers the share is far too small for any
     sample to see."""
-    counts = values[values != ""].value_counts().to_numpy(dtype=float)
+    counts = np.bincount(codes[codes >= 0]).astype(float)
     total = counts.sum()
     return float((counts * (counts - 1)).sum() / 2), float(total * (total - 1) / 2)
 
@@ -488,7 +522,7 @@ def estimate_u(features: pd.DataFrame, sample: int = U_SAMPLE_PAIRS) -> dict[str
         below = (counts + PSEUDO_PAIRS * default[:-1]) / (
             counts.sum() + PSEUDO_PAIRS * default[:-1].sum()
         )
-        agree, both_present = agreeing_pairs(features[field])
+        agree, both_present = agreeing_pairs(features[f"{field}_code"].to_numpy())
         exact = (agree + PSEUDO_PAIRS * default[-1]) / (both_present + PSEUDO_PAIRS)
         u[field] = np.append(below * (1.0 - exact), exact)
     return u
@@ -597,10 +631,10 @@ def field_weights(
         weights[:, column] = table[level]
         if comparison.tf:
             exact = level == len(comparison.labels)
-            frequencies = parameters.term_frequencies[field]
-            values = features[field].to_numpy(dtype=object)[left[exact]]
-            share = frequencies.reindex(values).to_numpy(dtype=float)
-            share = np.where(np.isnan(share), parameters.u[field][-1], share)
+            # The left record's value: the same as the right's, or (names differing only in a
+            # legal form) as common as it.
+            codes = features[f"{field}_code"].to_numpy()[left[exact]]
+            share = parameters.term_frequencies[field][codes]
             weights[exact, column] = np.log2(parameters.m[field][-1] / share)
     return weights
 
@@ -635,7 +669,7 @@ def fit_parameters(
         u=u,
         m_estimated=estimated,
         term_frequencies={
-            field: value_frequencies(features[field])
+            field: value_frequencies(features[f"{field}_code"].to_numpy())
             for field, comparison in COMPARISONS.items()
             if comparison.tf
         },
@@ -737,19 +771,13 @@ def pair_codes(pairs: np.ndarray, size: int) -> np.ndarray:
 
 def connected_components(size: int, edges: np.ndarray) -> np.ndarray:
     """Component label (smallest member index) per node of an undirected graph."""
-    parent = np.arange(size)
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
-    for left, right in edges:
-        left_root, right_root = root(left), root(right)
-        if left_root != right_root:
-            parent[max(left_root, right_root)] = min(left_root, right_root)
-    return np.array([root(index) for index in range(size)], dtype=np.int64)
+    if size == 0:
+        return np.empty(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(size, size))
+    labels = graph_components(graph, directed=False)[1]
+    smallest = np.full(labels.max() + 1, size, dtype=np.int64)
+    np.minimum.at(smallest, labels, np.arange(size))
+    return smallest[labels]
 
 
 def pairs_inside_components(size: int, edges: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -1100,7 +1128,7 @@ def for_warehouse(frame: pd.DataFrame, session) -> pd.DataFrame:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table", packages=["pandas", "numpy", "rapidfuzz"])
+    dbt.config(materialized="table", packages=["pandas", "numpy", "scipy", "rapidfuzz"])
     clients = to_pandas(dbt.ref("stg_crm__clients"))
     decisions = to_pandas(dbt.ref("identity_decisions"))
     linkage = deduplicate_clients(
