@@ -465,6 +465,7 @@ class Parameters(NamedTuple):
     m_estimated: dict[str, bool]
     term_frequencies: dict[str, np.ndarray]
     prior: float
+    # Per blocking rule EM was fitted on, its iterations (EM_MAX_ITERATIONS: did not converge).
     em_iterations: dict[str, int]
 
 
@@ -996,6 +997,10 @@ def parameter_rows(parameters: Parameters) -> pd.DataFrame:
             "prior_probability": parameters.prior,
         }
     )
+    rows += [
+        {"parameter_name": f"em_iterations:{rule}", "em_iterations": iterations}
+        for rule, iterations in parameters.em_iterations.items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -1091,6 +1096,7 @@ ENVELOPE_TYPES = {
     "m_estimated": "boolean",
     "tf_adjusted": "boolean",
     "prior_probability": "float64",
+    "em_iterations": "Int64",
     "decision": "string",
     "status": "string",
 }

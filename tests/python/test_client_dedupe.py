@@ -604,3 +604,18 @@ def test_pairs_mart_lists_the_compared_fields_in_the_models_order():
     sql = (PROJECT_ROOT / "models" / "marts" / "clients" / "client_match_pairs.sql").read_text()
     listed = re.search(r"set fields = \[(.*?)\]", sql, flags=re.DOTALL).group(1)
     assert tuple(re.findall(r"'(\w+)'", listed)) == dedupe.FIELDS
+
+
+def test_each_blocking_rule_fitted_reports_its_em_iterations():
+    names = ["smith"] * 300 + [f"name{index}" for index in range(700)]
+    records = clients(
+        *[
+            {"client_id": f"C{index:04d}", "client_name": name, "postcode": f"P{index % 7}"}
+            for index, name in enumerate(names)
+        ]
+    )
+    parameters = dedupe.deduplicate_clients(records).parameters.set_index("parameter_name")
+    fitted = parameters.filter(like="em_iterations:", axis=0)["em_iterations"]
+    assert len(fitted) >= 1
+    assert fitted.between(1, dedupe.EM_MAX_ITERATIONS).all()
+    assert set(fitted.index.str.removeprefix("em_iterations:")) <= set(dedupe.BLOCKING_RULE_FIELDS)

@@ -19,7 +19,8 @@ final as (
         cast(match_weight as double) as match_weight,
         cast(m_estimated as boolean) as m_estimated,
         cast(tf_adjusted as boolean) as tf_adjusted,
-        cast(prior_probability as double) as prior_probability
+        cast(prior_probability as double) as prior_probability,
+        cast(em_iterations as integer) as em_iterations
     from parameters
 )
 
