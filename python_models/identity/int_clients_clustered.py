@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components as graph_components
 
@@ -50,6 +50,9 @@ MIN_PAIRS_FOR_EM = 50
 # Weight of the defaults below, in record pairs: what u and the prior lean on when there are
 # few records to learn from.
 PSEUDO_PAIRS = 1000
+# Weight, in matched pairs, of EM's starting m ("matches mostly agree exactly") in every update:
+# a delivery with few or no duplicates must not teach EM that disagreeing records match.
+PSEUDO_MATCHES = 200
 DEFAULT_PRIOR = 1e-4
 # A pair this unlikely is evidence against a match strong enough to keep two clusters apart.
 CANNOT_LINK_PROBABILITY = 0.01
@@ -104,7 +107,8 @@ TRANSLITERATIONS = str.maketrans(
     }
 )
 LEGAL_FORM_TOKENS = frozenset(LEGAL_FORMS.values())
-NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+# Letters and digits of every script survive (Сергей, 王伟); punctuation, symbols and emoji do not.
+NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 STEWARD_DECISIONS = ("force_match", "never_match")
 
 
@@ -116,7 +120,7 @@ def is_missing(value: object) -> bool:
 
 
 def fold_text(value: object) -> str:
-    """Lower-case ASCII letters, digits and single spaces; accents and punctuation removed."""
+    """Lower-case letters, digits and single spaces; accents and punctuation removed."""
     if is_missing(value):
         return ""
     text = str(value)[: MAX_FIELD_LENGTH * 2].casefold().translate(TRANSLITERATIONS)
@@ -151,6 +155,16 @@ def normalise_address(value: object) -> str:
 def compact(value: object) -> str:
     """Letters and digits only, upper case: for postcodes, tax ids and dates."""
     return fold_text(value).replace(" ", "").upper()[:MAX_FIELD_LENGTH]
+
+
+def date_key(value: object) -> str:
+    """A date as YYYYMMDD: DuckDB hands DATE columns over as timestamps, Snowpark as dates, and a
+    text date is compacted like any code."""
+    if is_missing(value):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y%m%d")
+    return compact(value)
 
 
 def phone_key(value: object) -> str:
@@ -188,7 +202,7 @@ def prepare_features(clients: pd.DataFrame) -> pd.DataFrame:
             "tax_id": map_distinct(optional_column(records, "tax_id"), compact),
             "email": map_distinct(optional_column(records, "email"), email_key),
             "phone": map_distinct(optional_column(records, "phone"), phone_key),
-            "date_of_birth": map_distinct(optional_column(records, "date_of_birth"), compact),
+            "date_of_birth": map_distinct(optional_column(records, "date_of_birth"), date_key),
             "address": map_distinct(optional_column(records, "address_line"), normalise_address),
             "postcode": map_distinct(optional_column(records, "postcode"), compact),
             "city": map_distinct(optional_column(records, "city"), fold_text),
@@ -404,17 +418,18 @@ def text_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def identifier_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """An identifier is equal, one typo away, or different - a different one is evidence
-    against a match, never a weak similarity."""
+    """An identifier is equal, one typo away (a character wrong, missing or extra, or two
+    neighbours swapped), or different - a different one is evidence against a match, never a
+    weak similarity."""
     # A cutoff lets rapidfuzz stop as soon as two edits are found.
-    distance = process.cpdist(left, right, scorer=Levenshtein.distance, score_cutoff=1, workers=-1)
+    distance = process.cpdist(left, right, scorer=OSA.distance, score_cutoff=1, workers=-1)
     return np.where(left == right, 3, np.where(distance <= 1, 2, 1))
 
 
 def date_levels(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Dates as compact YYYYMMDD text: exact, one digit off or day and month swapped, same
     year, else."""
-    distance = process.cpdist(left, right, scorer=Levenshtein.distance, score_cutoff=1, workers=-1)
+    distance = process.cpdist(left, right, scorer=OSA.distance, score_cutoff=1, workers=-1)
     left_text, right_text = pd.Series(left, dtype=object), pd.Series(right, dtype=object)
     swapped = left_text.str[:4] + left_text.str[6:8] + left_text.str[4:6]
     same_year = (left_text.str[:4] == right_text.str[:4]).to_numpy()
@@ -501,12 +516,6 @@ def random_pairs(size: int, sample: int, seed: int = RANDOM_SEED) -> np.ndarray:
     return np.column_stack([codes // size, codes % size])
 
 
-def smoothed_shares(counts: np.ndarray) -> np.ndarray:
-    """Shares with half a count added to every level, so no level's probability is zero."""
-    counts = counts.astype(float) + 0.5
-    return counts / counts.sum()
-
-
 def estimate_u(features: pd.DataFrame, sample: int = U_SAMPLE_PAIRS) -> dict[str, np.ndarray]:
     """u per field and level: the exact level from value frequencies, the others from random
     record pairs (which are nearly all non-matches). Both are drawn towards DEFAULT_U as if
@@ -544,7 +553,9 @@ def em_fit(
     share: float = 0.1,
 ) -> tuple[list[np.ndarray], float, int]:
     """Expectation-maximisation of m and the match share on counted comparison patterns (rows =
-    distinct level vectors, 0 = missing), u held fixed."""
+    distinct level vectors, 0 = missing), u held fixed; each m update adds PSEUDO_MATCHES
+    matched pairs distributed as the starting m (a maximum a posteriori estimate)."""
+    start = m
     iterations, change = 0, np.inf
     while iterations < EM_MAX_ITERATIONS and change >= EM_TOLERANCE:
         iterations += 1
@@ -557,10 +568,12 @@ def em_fit(
         posterior = 1.0 / (1.0 + np.exp(-np.clip(prior_odds + log_ratio, -700, 700)))
         weights = posterior * counts
         new_m = []
-        for column, m_field in enumerate(m):
+        for column in range(len(m)):
             level = patterns[:, column]
-            totals = np.bincount(level, weights=weights, minlength=len(m_field) + 1)[1:]
-            new_m.append(smoothed_shares(totals) if totals.sum() > 0 else m_field)
+            totals = np.bincount(level, weights=weights, minlength=len(start[column]) + 1)[1:]
+            new_m.append(
+                (totals + PSEUDO_MATCHES * start[column]) / (totals.sum() + PSEUDO_MATCHES)
+            )
         new_share = float(np.clip(weights.sum() / counts.sum(), 1e-9, 1 - 1e-9))
         change = max(np.abs(new - old).max() for new, old in zip(new_m, m, strict=True))
         m, share = new_m, new_share
@@ -631,12 +644,21 @@ def field_weights(
         table = np.append(0.0, level_weights(parameters, field))
         weights[:, column] = table[level]
         if comparison.tf:
-            exact = level == len(comparison.labels)
-            # The left record's value: the same as the right's, or (names differing only in a
-            # legal form) as common as it.
-            codes = features[f"{field}_code"].to_numpy()[left[exact]]
-            share = parameters.term_frequencies[field][codes]
-            weights[exact, column] = np.log2(parameters.m[field][-1] / share)
+            present = level > 0
+            codes = features[f"{field}_code"].to_numpy()
+            shares = parameters.term_frequencies[field]
+            # The rarer of the two values: on an exact match both are the same value, or
+            # (names differing only in a legal form) equally distinctive.
+            share = np.minimum(
+                shares[np.maximum(codes[left[present]], 0)],
+                shares[np.maximum(codes[right[present]], 0)],
+            )
+            exact_weight = np.log2(parameters.m[field][-1] / share)
+            exact = level[present] == len(comparison.labels)
+            # A near match never weighs more than an exact match on the same value would.
+            weights[present, column] = np.where(
+                exact, exact_weight, np.minimum(weights[present, column], exact_weight)
+            )
     return weights
 
 
@@ -722,6 +744,12 @@ class Decisions(NamedTuple):
     outcomes: pd.DataFrame
 
 
+def record_positions(client_ids: np.ndarray) -> pd.Series:
+    """Position of each client_id (its first, should staging ever deliver one twice)."""
+    position = pd.Series(np.arange(len(client_ids)), index=client_ids)
+    return position[~position.index.duplicated()]
+
+
 def resolve_decisions(decisions: pd.DataFrame | None, client_ids: np.ndarray) -> Decisions:
     """Index pairs of the honoured steward decisions. A decision naming a record that is not
     delivered, or naming one record twice, is reported, not applied. When the same pair is both
@@ -730,11 +758,16 @@ def resolve_decisions(decisions: pd.DataFrame | None, client_ids: np.ndarray) ->
     if decisions is None or decisions.empty:
         empty = np.empty((0, 2), dtype=np.int64)
         return Decisions(empty, empty, pd.DataFrame(columns=columns))
-    frame = decisions[["left_client_id", "right_client_id", "decision"]].astype(str).copy()
+    # A decision entered twice is applied, and reported, once.
+    frame = (
+        decisions[["left_client_id", "right_client_id", "decision"]]
+        .astype(str)
+        .drop_duplicates(ignore_index=True)
+    )
     unknown = sorted(set(frame["decision"]) - set(STEWARD_DECISIONS))
     if unknown:
         raise ValueError(f"steward decisions must be one of {STEWARD_DECISIONS}, got {unknown}")
-    position = pd.Series(np.arange(len(client_ids)), index=client_ids)
+    position = record_positions(client_ids)
     left = position.reindex(frame["left_client_id"]).to_numpy()
     right = position.reindex(frame["right_client_id"]).to_numpy()
     delivered = ~np.isnan(left) & ~np.isnan(right)
@@ -797,36 +830,43 @@ def pairs_inside_components(size: int, edges: np.ndarray, known: np.ndarray) -> 
     return within[~contains(pair_codes(within, size), pair_codes(known, size))]
 
 
+def identical_pairs(features: pd.DataFrame) -> np.ndarray:
+    """(i, j) pairs chaining each group of records that agree on every compared field and have
+    at least two of them filled in. Such records are one client whatever the weights say: in a
+    delivery where hundreds of records are copies, agreement is so common that the learned
+    weights would call it no evidence at all."""
+    codes = features[[f"{field}_code" for field in FIELDS]].to_numpy()
+    rows = np.flatnonzero((codes >= 0).sum(axis=1) >= 2)
+    rows = rows[np.lexsort(codes[rows].T[::-1])]
+    same = (codes[rows[1:]] == codes[rows[:-1]]).all(axis=1)
+    return np.sort(np.column_stack([rows[:-1][same], rows[1:][same]]), axis=1).astype(np.int64)
+
+
 def cluster_records(
     size: int,
     pairs: np.ndarray,
     match_probability: np.ndarray,
     threshold: float,
     decisions: Decisions,
+    identical: np.ndarray,
 ) -> np.ndarray:
     """Cluster label (the smallest member index) per record.
 
-    Forced pairs first, then pairs at or above the threshold, strongest first (ties by index, so
-    the result is deterministic). A merge is refused when any pair across the two clusters is a
+    First the model: pairs at or above the threshold, strongest first (ties by index, so the
+    result is deterministic); a merge is refused when any pair across the two clusters is a
     never_match decision or scored below CANNOT_LINK_PROBABILITY: A~B and B~C must not glue A
-    to a clearly different C - unless a steward forced one of the two records: only never_match
-    keeps a forced record apart. Nothing caps the size of a cluster."""
+    to a clearly different C. Then identical records and the stewards: each identical pair and
+    force_match merges the two golden clients its records ended in, refused only when a
+    never_match crosses them. Nothing caps the size of a cluster."""
     strong = np.flatnonzero(match_probability >= threshold)
     order = strong[np.lexsort((pairs[strong, 1], pairs[strong, 0], -match_probability[strong]))]
-    edges = np.vstack([decisions.force, pairs[order]]).astype(np.int64)
+    model_edges = pairs[order].astype(np.int64)
     # Only pairs inside a component the edges could form can ever be across a merge.
-    component = connected_components(size, edges)
-    # A record a steward forced onto another is vouched for: only never_match keeps it apart.
-    vouched = np.zeros(size, dtype=bool)
-    vouched[decisions.force.ravel()] = True
-    against = (
-        (match_probability < CANNOT_LINK_PROBABILITY)
-        & (component[pairs[:, 0]] == component[pairs[:, 1]])
-        & ~vouched[pairs[:, 0]]
-        & ~vouched[pairs[:, 1]]
+    component = connected_components(size, np.vstack([model_edges, identical, decisions.force]))
+    against = (match_probability < CANNOT_LINK_PROBABILITY) & (
+        component[pairs[:, 0]] == component[pairs[:, 1]]
     )
-    cannot = {tuple(pair) for pair in decisions.never.tolist()}
-    cannot.update(map(tuple, pairs[against].tolist()))
+    never = {tuple(pair) for pair in decisions.never.tolist()}
     parent = np.arange(size)
     members = {}
 
@@ -836,20 +876,24 @@ def cluster_records(
             index = parent[index]
         return index
 
-    for left, right in edges:
-        left_root, right_root = root(left), root(right)
-        if left_root == right_root:
-            continue
-        left_members = members.get(left_root, [left_root])
-        right_members = members.get(right_root, [right_root])
-        if cannot and any(
-            (min(a, b), max(a, b)) in cannot for a in left_members for b in right_members
-        ):
-            continue
-        keep, absorb = sorted((left_root, right_root))
-        parent[absorb] = keep
-        members[keep] = left_members + right_members
-        members.pop(absorb, None)
+    def merge(edges: np.ndarray, cannot: set) -> None:
+        for left, right in edges:
+            left_root, right_root = root(left), root(right)
+            if left_root == right_root:
+                continue
+            left_members = members.get(left_root, [left_root])
+            right_members = members.get(right_root, [right_root])
+            if cannot and any(
+                (min(a, b), max(a, b)) in cannot for a in left_members for b in right_members
+            ):
+                continue
+            keep, absorb = sorted((left_root, right_root))
+            parent[absorb] = keep
+            members[keep] = left_members + right_members
+            members.pop(absorb, None)
+
+    merge(model_edges, never | set(map(tuple, pairs[against].tolist())))
+    merge(np.vstack([identical, decisions.force]).astype(np.int64), never)
     return np.array([root(index) for index in range(size)], dtype=np.int64)
 
 
@@ -889,6 +933,29 @@ def membership_confidence(
     return np.round(confidence, 4), best_partner, best_probability
 
 
+def refused_force_matches(
+    outcomes: pd.DataFrame, client_ids: np.ndarray, labels: np.ndarray
+) -> pd.DataFrame:
+    """Outcomes with each applied force_match whose records did not end in one golden client
+    (a never_match crossed it) reported as refused_by_never_match, with a warning."""
+    applied = outcomes.index[
+        (outcomes["status"] == "honoured") & (outcomes["decision"] == "force_match")
+    ]
+    position = record_positions(client_ids)
+    left = position.reindex(outcomes.loc[applied, "left_client_id"]).to_numpy(dtype=np.int64)
+    right = position.reindex(outcomes.loc[applied, "right_client_id"]).to_numpy(dtype=np.int64)
+    refused = applied[labels[left] != labels[right]]
+    for row in refused:
+        warnings.warn(
+            f"steward decision force_match between {outcomes.at[row, 'left_client_id']} and "
+            f"{outcomes.at[row, 'right_client_id']} not applied: refused_by_never_match",
+            stacklevel=2,
+        )
+    return outcomes.assign(
+        status=np.where(outcomes.index.isin(refused), "refused_by_never_match", outcomes["status"])
+    )
+
+
 class Linkage(NamedTuple):
     """What the dedupe found: one row per record, the explained pairs, the fitted parameters
     and what became of each steward decision."""
@@ -917,8 +984,9 @@ def explained_pairs(
     threshold: float,
     decisions: Decisions,
 ) -> pd.DataFrame:
-    """The scored pairs worth explaining: above PAIR_OUTPUT_FLOOR, named by a steward, or
-    inside a group the matched pairs would join (those are what the chain guard looked at)."""
+    """The scored pairs worth explaining: above PAIR_OUTPUT_FLOOR, named by a steward, between
+    identical records, or inside a group the matched pairs would join (those are what the chain
+    guard looked at)."""
     size = len(features)
     codes = pair_codes(scored.pairs, size)
     forced = contains(codes, pair_codes(decisions.force, size))
@@ -926,7 +994,11 @@ def explained_pairs(
     matched = scored.pairs[scored.match_probability >= threshold]
     group = connected_components(size, np.vstack([matched, decisions.force]).astype(np.int64))
     same_group = group[scored.pairs[:, 0]] == group[scored.pairs[:, 1]]
-    keep = (scored.match_probability >= PAIR_OUTPUT_FLOOR) | forced | never | same_group
+    codes = features[[f"{field}_code" for field in FIELDS]].to_numpy()
+    identical = (codes[scored.pairs[:, 0]] == codes[scored.pairs[:, 1]]).all(axis=1) & (
+        (codes[scored.pairs[:, 0]] >= 0).sum(axis=1) >= 2
+    )
+    keep = (scored.match_probability >= PAIR_OUTPUT_FLOOR) | forced | never | same_group | identical
     pairs, levels, weights = scored.pairs[keep], scored.levels[keep], scored.weights[keep]
     rule_names = np.array(list(BLOCKING_RULE_FIELDS))
     blocked_by = [
@@ -939,10 +1011,14 @@ def explained_pairs(
     probability_kept = scored.match_probability[keep]
     same_cluster = labels[pairs[:, 0]] == labels[pairs[:, 1]]
     model_match = probability_kept >= threshold
-    decided_by = np.where(
-        steward != None,  # noqa: E711 - element-wise comparison on an object array
-        "steward",
-        np.where(model_match & ~same_cluster, "chain_guard", "model"),
+    decided_by = np.select(
+        [
+            steward != None,  # noqa: E711 - element-wise comparison on an object array
+            identical[keep] & same_cluster,
+            model_match & ~same_cluster,
+        ],
+        ["steward", "identical", "chain_guard"],
+        "model",
     )
     frame = {
         "left_client_id": client_ids[pairs[:, 0]],
@@ -1040,11 +1116,26 @@ def deduplicate_clients(
         parameters,
     )
     scored = ScoredPairs(*(np.concatenate([a, b]) for a, b in zip(blocked, checked, strict=True)))
+    identical = identical_pairs(features)
     labels = cluster_records(
-        len(features), scored.pairs, scored.match_probability, probability_threshold, resolved
+        len(features),
+        scored.pairs,
+        scored.match_probability,
+        probability_threshold,
+        resolved,
+        identical,
     )
+    # A steward's honoured force_match, or a copy, is certain: the pair counts as probability 1.
+    forced = contains(
+        pair_codes(scored.pairs, len(features)),
+        pair_codes(np.vstack([resolved.force, identical]), len(features)),
+    )
+    same_cluster = labels[scored.pairs[:, 0]] == labels[scored.pairs[:, 1]]
     confidence, partner, partner_probability = membership_confidence(
-        len(features), scored.pairs, scored.match_probability, labels
+        len(features),
+        scored.pairs,
+        np.where(forced & same_cluster, 1.0, scored.match_probability),
+        labels,
     )
     records = pd.DataFrame(
         {
@@ -1062,7 +1153,7 @@ def deduplicate_clients(
         records=records,
         pairs=explained_pairs(features, scored, labels, probability_threshold, resolved),
         parameters=parameter_rows(parameters),
-        decisions=resolved.outcomes,
+        decisions=refused_force_matches(resolved.outcomes, client_ids, labels),
     )
 
 
