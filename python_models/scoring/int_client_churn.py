@@ -1,20 +1,27 @@
-"""Churn probability: a calibrated classifier trained on a time split inside the data.
+"""Churn probability: the best of four candidates on out-of-time validation.
 
-The label needs a future, so training looks back one horizon: features are computed as of
-``as_of_date - horizon`` (the training cutoff) from invoices before that cutoff only, and the
-label is whether the client bought nothing in the following horizon, which ends at the as-of
-date. The trained model is then applied to features as of the as-of date. Each step is a pure
-function tested in tests/python/test_scoring_churn.py:
+The label needs a future, so every measurement looks back: a client churns when it buys nothing
+in the horizon after a cutoff. Candidates are trained on features as of ``as_of - 2 horizons``
+with labels from the horizon that follows, validated on features as of ``as_of - horizon``
+with labels up to the as-of date (time never leaks backwards), and the winner is refitted on
+that latest window and applied to features as of the as-of date. Each step is a pure function
+tested in tests/python/test_scoring_churn.py:
 
 1. ``client_features``: recency, frequency, spend, basket, tenure, inter-purchase rhythm and
    recent-spend trend per client, from invoices strictly before the cutoff.
 2. ``churn_labels``: 1 when the client has no purchase in [cutoff, cutoff + horizon).
-3. ``train_churn_model``: gradient boosting, calibrated (isotonic with enough clients, else
-   Platt), trained on 75 % of the clients and measured on the other 25 % (AUC, PR-AUC, Brier,
-   a ten-bin calibration curve).
-4. ``score_churn``: the probabilities and the metrics. When the model cannot be trained (too
-   few clients, or every client in one class, e.g. no purchases after the cutoff) every client
-   gets the training base rate, churn_method says so and fit_status 0 carries the reason.
+3. ``validate_candidates``, simplest first: ``recency`` (days since the last purchase; a
+   one-feature logistic regression gives it probabilities), ``purchase_model`` (the probability
+   of no purchase in the horizon from int_client_clv's BG/NBD or MBG/NBD, fitted on the same
+   pre-cutoff invoices), ``logistic_rfm`` (logistic regression on log recency, purchase days,
+   spend and tenure) and ``gradient_boosting`` (calibrated, on every feature): validation AUC,
+   PR-AUC and Brier score each.
+4. ``choose``: the simplest candidate within AUC_TIE_TOLERANCE of the best validation AUC, so
+   the winner is never worse on validation than recency alone.
+5. ``score_churn``: the probabilities and the metrics. When the validation window cannot
+   measure anything (too few clients, or every client in one class, e.g. no purchases after
+   the cutoff) the purchase model's probability is used unvalidated, else the latest base rate;
+   churn_method names the fallback and fit_status 0 carries the reason.
 """
 
 from __future__ import annotations
@@ -25,16 +32,22 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV, calibration_curve
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 RANDOM_STATE = 42
 MIN_CLIENTS_TO_TRAIN = 100
 MIN_CLIENTS_PER_CLASS = 10
 MIN_CLIENTS_FOR_ISOTONIC = 2000
-HELD_OUT_SHARE = 0.25
 CALIBRATION_BINS = 10
+# Simplest first: the first candidate whose validation AUC is within the tolerance of the best
+# wins. 0.005 is about half the standard error of an AUC on 2,000 clients.
+CANDIDATES = ("recency", "purchase_model", "logistic_rfm", "gradient_boosting")
+AUC_TIE_TOLERANCE = 0.005
+LOGISTIC_FEATURES = ["recency_days", "purchase_days", "monetary", "tenure_days"]
 FEATURES = [
     "recency_days",
     "tenure_days",
@@ -162,103 +175,220 @@ def churn_labels(
     return pd.Series([0 if client in bought else 1 for client in clients], index=clients.index)
 
 
-def trainable(labels: pd.Series) -> str | None:
-    """Why a classifier cannot be trained on these labels, or None when it can."""
+def unusable_labels(labels: pd.Series, window: str) -> str | None:
+    """Why these labels cannot train or measure a classifier, or None when they can."""
     if len(labels) < MIN_CLIENTS_TO_TRAIN:
         return (
-            f"{len(labels)} clients bought before the training cutoff; at least "
+            f"{len(labels)} clients bought before the {window} cutoff; at least "
             f"{MIN_CLIENTS_TO_TRAIN} needed"
         )
     smallest = int(labels.value_counts().reindex([0, 1], fill_value=0).min())
     if smallest < MIN_CLIENTS_PER_CLASS:
         return (
-            f"only {smallest} clients in the rarer class (churned vs retained) after the "
-            f"training cutoff; at least {MIN_CLIENTS_PER_CLASS} needed"
+            f"only {smallest} clients in the rarer class (churned vs retained) in the {window} "
+            f"window; at least {MIN_CLIENTS_PER_CLASS} needed"
         )
     return None
 
 
-def train_churn_model(features: pd.DataFrame, labels: pd.Series):
-    """Calibrated gradient boosting on 75 % of the clients; metrics on the held-out 25 %."""
-    train_x, test_x, train_y, test_y = train_test_split(
-        features[FEATURES],
-        labels,
-        test_size=HELD_OUT_SHARE,
-        stratify=labels,
-        random_state=RANDOM_STATE,
-    )
-    booster = HistGradientBoostingClassifier(
-        learning_rate=0.05,
-        max_iter=200,
-        max_leaf_nodes=15,
-        min_samples_leaf=20,
-        l2_regularization=1.0,
-        early_stopping=False,
-        random_state=RANDOM_STATE,
-    )
-    method = "isotonic" if len(train_y) >= MIN_CLIENTS_FOR_ISOTONIC else "sigmoid"
-    model = CalibratedClassifierCV(booster, method=method, cv=3).fit(train_x, train_y)
-    predicted = model.predict_proba(test_x)[:, 1]
-    observed_rate, predicted_mean = calibration_curve(
-        test_y, predicted, n_bins=CALIBRATION_BINS, strategy="quantile"
-    )
-    metrics = {
-        "roc_auc": roc_auc_score(test_y, predicted),
-        "pr_auc": average_precision_score(test_y, predicted),
-        "brier_score": brier_score_loss(test_y, predicted),
-        "brier_score_base_rate": brier_score_loss(test_y, np.full(len(test_y), train_y.mean())),
-        "n_train": len(train_y),
-        "n_test": len(test_y),
-        "isotonic_calibration": float(method == "isotonic"),
+def log_rfm(features: pd.DataFrame) -> np.ndarray:
+    """log1p of recency, purchase days (same-day invoices are one visit, as in BG/NBD), spend
+    and tenure: all four are right-skewed, and churn odds move with their orders of magnitude."""
+    return np.log1p(features[LOGISTIC_FEATURES].clip(lower=0).to_numpy(float))
+
+
+def fit_candidate(name: str, features: pd.DataFrame, labels: pd.Series):
+    """A fitted classifier with predict_proba over the candidate's own inputs (``inputs``)."""
+    if name == "gradient_boosting":
+        booster = HistGradientBoostingClassifier(
+            learning_rate=0.05,
+            max_iter=200,
+            max_leaf_nodes=15,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=RANDOM_STATE,
+        )
+        method = "isotonic" if len(labels) >= MIN_CLIENTS_FOR_ISOTONIC else "sigmoid"
+        return CalibratedClassifierCV(booster, method=method, cv=3).fit(
+            inputs(name, features), labels
+        )
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return logistic.fit(inputs(name, features), labels)
+
+
+def inputs(name: str, features: pd.DataFrame):
+    if name == "recency":
+        return np.log1p(features[["recency_days"]].clip(lower=0).to_numpy(float))
+    if name == "logistic_rfm":
+        return log_rfm(features)
+    return features[FEATURES]
+
+
+def measured(labels: pd.Series, predicted, base_rate: float) -> dict:
+    """Validation AUC, PR-AUC and Brier score (NaN when there are no probabilities)."""
+    predicted = np.asarray(predicted, dtype=float)
+    return {
+        "validation_roc_auc": roc_auc_score(labels, predicted),
+        "validation_pr_auc": average_precision_score(labels, predicted),
+        "validation_brier_score": brier_score_loss(labels, np.clip(predicted, 0, 1))
+        if np.all((predicted >= 0) & (predicted <= 1))
+        else np.nan,
+        "validation_brier_score_base_rate": brier_score_loss(
+            labels, np.full(len(labels), base_rate)
+        ),
     }
+
+
+def validate_candidates(
+    training: pd.DataFrame,
+    training_labels: pd.Series,
+    validation: pd.DataFrame,
+    validation_labels: pd.Series,
+    purchase_model_validation: pd.Series,
+) -> dict[str, dict]:
+    """Per candidate: validation metrics and predictions, or the reason it has none.
+
+    Supervised candidates are trained on the training window and predict the validation
+    window. The recency baseline is ranked by days since the last purchase (its AUC needs no
+    fit; its Brier score comes from a one-feature logistic fit on the training window). The
+    purchase model's probabilities were fitted on the same pre-cutoff invoices by
+    int_client_clv.
+    """
+    results = {}
+    blocker = unusable_labels(training_labels, "training")
+    base_rate = float(training_labels.mean()) if len(training_labels) else 0.5
+    for name in CANDIDATES:
+        if name == "purchase_model":
+            if purchase_model_validation.isna().any() or len(purchase_model_validation) == 0:
+                results[name] = {"reason": "the purchase model has no holdout predictions"}
+                continue
+            predicted = purchase_model_validation.to_numpy(float)
+        elif blocker is not None:
+            if name != "recency":
+                results[name] = {"reason": blocker}
+                continue
+            predicted = validation["recency_days"].to_numpy(float)
+        else:
+            fitted = fit_candidate(name, training, training_labels)
+            predicted = fitted.predict_proba(inputs(name, validation))[:, 1]
+        results[name] = {"predicted": predicted} | measured(validation_labels, predicted, base_rate)
+    return results
+
+
+def choose(results: dict[str, dict]) -> str:
+    """The simplest candidate (CANDIDATES order) within AUC_TIE_TOLERANCE of the best
+    validation AUC. The recency baseline is first, so a candidate that does not beat it by the
+    tolerance never wins, and the winner is never worse than it."""
+    aucs = {name: result.get("validation_roc_auc", np.nan) for name, result in results.items()}
+    aucs = {name: auc for name, auc in aucs.items() if auc == auc}
+    best = max(aucs.values())
+    return next(name for name in CANDIDATES if aucs.get(name, -1.0) >= best - AUC_TIE_TOLERANCE)
+
+
+def calibration_rows(labels: pd.Series, predicted) -> dict:
+    observed_rate, predicted_mean = calibration_curve(
+        labels, predicted, n_bins=CALIBRATION_BINS, strategy="quantile"
+    )
+    rows = {}
     for number, (mean, rate) in enumerate(zip(predicted_mean, observed_rate, strict=True), 1):
-        metrics[f"calibration_bin_{number:02d}_predicted"] = mean
-        metrics[f"calibration_bin_{number:02d}_observed"] = rate
-    return model, metrics
+        rows[f"calibration_bin_{number:02d}_predicted"] = mean
+        rows[f"calibration_bin_{number:02d}_observed"] = rate
+    return rows
+
+
+def _rows(model_name: str, values: dict, messages: dict | None = None) -> list[dict]:
+    messages = messages or {}
+    return [
+        {
+            "model_name": model_name,
+            "metric_name": name,
+            "metric_value": float(value),
+            "message": messages.get(name),
+        }
+        for name, value in values.items()
+        if value == value
+    ]
 
 
 def score_churn(
-    invoices: pd.DataFrame, as_of_date, horizon_days: int = 90
+    invoices: pd.DataFrame,
+    as_of_date,
+    horizon_days: int = 90,
+    purchase_model: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Churn probability for every client with a purchase before the as-of date, and metrics
-    rows (model_name 'churn', metric_name, metric_value, message)."""
+    rows (model_name 'churn' or 'churn_<candidate>', metric_name, metric_value, message).
+
+    ``purchase_model`` holds int_client_clv's client_key, holdout_p_no_purchase (fitted before
+    as_of - horizon) and p_no_purchase_horizon (fitted before as_of); None: no such candidate.
+    """
     as_of = day_numbers(as_of_date).astype("datetime64[D]")
-    cutoff = as_of - np.timedelta64(horizon_days, "D")
+    validation_cutoff = as_of - np.timedelta64(horizon_days, "D")
+    training_cutoff = validation_cutoff - np.timedelta64(horizon_days, "D")
     # Sorted first so float sums, and hence the model, do not depend on the order rows arrive in.
     invoices = sorted_rows(invoices, ["client_key", "invoice_date", "invoice_no"])
-    training = client_features(invoices, cutoff)
-    labels = churn_labels(invoices, training["client_key"], cutoff, horizon_days)
-    current = client_features(invoices, as_of)
-    metrics = {
-        "horizon_days": horizon_days,
-        "n_training_clients": len(training),
-        "base_rate": float(labels.mean()) if len(labels) else np.nan,
-    }
-    reason = trainable(labels)
-    if reason is None:
-        # One OpenMP thread: the boosting opens a parallel region per tree node, whose threads
-        # spin-wait; beside the other models dbt runs at once they fight over the cores and can
-        # take several times longer. The trees and the probabilities do not change.
-        with threadpool_limits(limits=1, user_api="openmp"):
-            model, fit_metrics = train_churn_model(training, labels)
-            probability = model.predict_proba(current[FEATURES])[:, 1] if len(current) else []
-        metrics |= fit_metrics
-        method = "calibrated_gradient_boosting"
-    else:
-        warnings.warn(f"churn model not trained, using the base rate: {reason}", stacklevel=2)
-        probability = np.full(len(current), metrics["base_rate"])
-        method = "fallback_base_rate"
-    scores = pd.DataFrame(
-        {
-            "client_key": current["client_key"],
-            "churn_probability": np.asarray(probability, dtype=float),
-            "churn_method": method,
-        }
+    if purchase_model is None:
+        purchase_model = pd.DataFrame(
+            columns=["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]
+        )
+    purchase_model = purchase_model.set_index("client_key")
+    training = client_features(invoices, training_cutoff)
+    training_labels = churn_labels(invoices, training["client_key"], training_cutoff, horizon_days)
+    validation = client_features(invoices, validation_cutoff)
+    validation_labels = churn_labels(
+        invoices, validation["client_key"], validation_cutoff, horizon_days
     )
-    rows = [
-        {"model_name": "churn", "metric_name": name, "metric_value": float(value), "message": None}
-        for name, value in metrics.items()
-    ]
+    current = client_features(invoices, as_of)
+    summary = {
+        "horizon_days": horizon_days,
+        "auc_tie_tolerance": AUC_TIE_TOLERANCE,
+        "n_training_clients": len(training),
+        "n_validation_clients": len(validation),
+        "n_scored_clients": len(current),
+        "training_base_rate": training_labels.mean() if len(training_labels) else np.nan,
+        "base_rate": validation_labels.mean() if len(validation_labels) else np.nan,
+    }
+    rows: list[dict] = []
+    reason = unusable_labels(validation_labels, "validation")
+    # One OpenMP thread: the boosting opens a parallel region per tree node, whose threads
+    # spin-wait; beside the other models dbt runs at once they fight over the cores and can
+    # take several times longer. The trees and the probabilities do not change.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        if reason is None:
+            results = validate_candidates(
+                training,
+                training_labels,
+                validation,
+                validation_labels,
+                purchase_model["holdout_p_no_purchase"].reindex(validation["client_key"]),
+            )
+            method = choose(results)
+            chosen = results[method]
+            summary |= {
+                "roc_auc": chosen["validation_roc_auc"],
+                "pr_auc": chosen["validation_pr_auc"],
+                "brier_score": chosen["validation_brier_score"],
+                "brier_score_base_rate": chosen["validation_brier_score_base_rate"],
+            }
+            if chosen["validation_brier_score"] == chosen["validation_brier_score"]:
+                summary |= calibration_rows(validation_labels, chosen["predicted"])
+            for name in CANDIDATES:
+                result = results[name]
+                values = {key: value for key, value in result.items() if key.startswith("valid")}
+                values |= {"selected": name == method, "fit_status": "reason" not in result}
+                rows += _rows(f"churn_{name}", values, {"fit_status": result.get("reason")})
+            if method == "purchase_model":
+                probability = purchase_model["p_no_purchase_horizon"].reindex(current["client_key"])
+            else:
+                # Refitted on the latest window: features at the validation cutoff, labels
+                # from the horizon that ends at the as-of date.
+                fitted = fit_candidate(method, validation, validation_labels)
+                probability = fitted.predict_proba(inputs(method, current))[:, 1]
+        else:
+            method, probability = fallback(purchase_model, current, summary["base_rate"])
+            warnings.warn(f"churn model not validated, {method}: {reason}", stacklevel=2)
+    rows = _rows("churn", summary) + rows
     rows.append(
         {
             "model_name": "churn",
@@ -267,7 +397,25 @@ def score_churn(
             "message": reason,
         }
     )
+    scores = pd.DataFrame(
+        {
+            "client_key": current["client_key"],
+            "churn_probability": np.asarray(probability, dtype=float),
+            "churn_method": method,
+        }
+    )
     return scores, pd.DataFrame(rows)
+
+
+def fallback(purchase_model: pd.DataFrame, current: pd.DataFrame, base_rate: float):
+    """Without validation labels: the purchase model's probability when it was fitted (it needs
+    no labels), else the latest base rate, else no score."""
+    fitted = purchase_model["p_no_purchase_horizon"].reindex(current["client_key"])
+    if len(current) and fitted.notna().all():
+        return "fallback_purchase_model", fitted.to_numpy(float)
+    if base_rate == base_rate:
+        return "fallback_base_rate", np.full(len(current), base_rate)
+    return "fallback_unscored", np.full(len(current), np.nan)
 
 
 # as_envelope and to_pandas stand in every scoring model: Snowflake runs each model file alone
@@ -300,6 +448,13 @@ def model(dbt, session):
     dbt.config(materialized="table", packages=["pandas", "numpy", "scikit-learn", "threadpoolctl"])
     invoices = to_pandas(dbt.ref("int_client_invoices"))
     rfm = to_pandas(dbt.ref("rfm"))
+    clv = to_pandas(dbt.ref("int_client_clv"))
+    purchase_model = clv.loc[
+        clv["row_type"] == "client",
+        ["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"],
+    ]
     horizon_days = dbt.config.get("horizon_days")
-    scores, metrics = score_churn(invoices, rfm["as_of_date"].max(), int(horizon_days))
+    scores, metrics = score_churn(
+        invoices, rfm["as_of_date"].max(), int(horizon_days), purchase_model
+    )
     return for_warehouse(as_envelope(scores, metrics), session)

@@ -4,7 +4,8 @@
 
 writes segment_scatter.png (clients on the first two principal components of their scaled
 RFM, coloured by segment), clv_distribution.png (12-month CLV per client, log scale, by
-segment) and churn_calibration.png (predicted vs observed churn rate on held-out clients).
+segment) and churn_calibration.png (predicted vs observed churn rate of the chosen churn model
+on its out-of-time validation window).
 `make docs` runs it before `dbt docs generate`; the model descriptions show the images.
 """
 
@@ -62,7 +63,7 @@ def churn_calibration(metrics: pd.DataFrame, path: Path) -> None:
     observed = [values[f"{name}_observed"] for name in bins]
     figure, axes = plt.subplots(figsize=(5.5, 5.5))
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    axes.plot(predicted, observed, marker="o", label="churn model (held-out clients)")
+    axes.plot(predicted, observed, marker="o", label="chosen churn model (validation window)")
     axes.set(
         title=f"Churn calibration (AUC {values.get('roc_auc', np.nan):.2f}, "
         f"Brier {values.get('brier_score', np.nan):.3f})",

@@ -379,7 +379,7 @@ def test_implausible_dates_do_not_move_the_as_of_date_or_break_scoring(fuzzed_bu
             "select distinct churn_method from core.client_scores where churn_method is not null"
         ).fetchall()
     assert as_of_dates == [(date(2026, 1, 1),)]
-    assert methods == [("calibrated_gradient_boosting",)]
+    assert len(methods) == 1 and not methods[0][0].startswith("fallback"), methods
 
 
 def test_one_megabyte_field_is_kept_whole(fuzzed_build):

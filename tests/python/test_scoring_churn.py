@@ -98,16 +98,70 @@ def test_features_hand_example():
     assert features["spend_previous_90_days"] == 40
 
 
-def test_model_learns_a_real_signal_and_is_calibrated(invoices):
+def candidate_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
+    candidates = metrics[metrics["model_name"].str.startswith("churn_")]
+    return candidates.pivot(index="model_name", columns="metric_name", values="metric_value")
+
+
+def test_the_winner_learns_a_real_signal_and_beats_recency(invoices):
     scores, metrics = churn.score_churn(invoices, AS_OF, horizon_days=90)
-    measured = metrics.set_index("metric_name")["metric_value"]
+    measured = metrics[metrics["model_name"] == "churn"].set_index("metric_name")["metric_value"]
     assert measured["fit_status"] == 1
     assert measured["roc_auc"] > 0.75
     assert measured["brier_score"] < measured["brier_score_base_rate"]
+    candidates = candidate_metrics(metrics)
+    assert set(candidates.index) == {f"churn_{name}" for name in churn.CANDIDATES}
+    winner = candidates[candidates["selected"] == 1]
+    assert len(winner) == 1
+    assert (scores["churn_method"] == winner.index[0].removeprefix("churn_")).all()
+    assert measured["roc_auc"] == winner["validation_roc_auc"].iloc[0]
+    assert measured["roc_auc"] >= candidates.loc["churn_recency", "validation_roc_auc"]
+    # Without int_client_clv's probabilities the purchase model is not a candidate, and says so.
+    assert candidates.loc["churn_purchase_model", "fit_status"] == 0
     assert scores["churn_probability"].between(0, 1).all()
-    assert (scores["churn_method"] == "calibrated_gradient_boosting").all()
     assert scores["client_key"].is_unique
     assert len(scores) == invoices["client_key"].nunique()
+
+
+def test_the_purchase_model_competes_with_its_own_holdout_fit(invoices):
+    clv = load_python_file("python_models/scoring/int_client_clv.py")
+    clv_scores, _ = clv.score_clv(invoices, AS_OF, holdout_days=90)
+    purchase_model = clv_scores[["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]]
+    scores, metrics = churn.score_churn(invoices, AS_OF, 90, purchase_model)
+    candidates = candidate_metrics(metrics)
+    assert (candidates["fit_status"] == 1).all()
+    assert candidates["validation_roc_auc"].between(0.5, 1).all()
+    if scores["churn_method"].iloc[0] == "purchase_model":
+        expected = purchase_model.set_index("client_key")["p_no_purchase_horizon"]
+        np.testing.assert_allclose(
+            scores["churn_probability"], expected.loc[scores["client_key"]].to_numpy()
+        )
+
+
+@pytest.mark.parametrize(
+    ("aucs", "winner"),
+    [
+        ({"recency": 0.70, "purchase_model": 0.74, "logistic_rfm": 0.76}, "logistic_rfm"),
+        ({"recency": 0.70, "purchase_model": 0.757, "logistic_rfm": 0.76}, "purchase_model"),
+        ({"recency": 0.80, "logistic_rfm": 0.803, "gradient_boosting": 0.81}, "gradient_boosting"),
+        ({"recency": 0.80, "logistic_rfm": 0.70, "gradient_boosting": 0.79}, "recency"),
+        ({"recency": 0.70, "purchase_model": float("nan"), "logistic_rfm": 0.71}, "logistic_rfm"),
+    ],
+)
+def test_choose_takes_the_simplest_within_the_tolerance_of_the_best(aucs, winner):
+    results = {name: {"validation_roc_auc": auc} for name, auc in aucs.items()}
+    assert churn.choose(results) == winner
+
+
+def test_rows_from_the_as_of_date_on_change_nothing(invoices):
+    """Training, validation, refit and scoring only read invoices before the as-of date."""
+    scores, metrics = churn.score_churn(invoices, AS_OF)
+    future = invoices.sample(300, random_state=2).assign(
+        invoice_date=AS_OF + pd.Timedelta(days=3), invoice_value=1e6
+    )
+    with_future, future_metrics = churn.score_churn(pd.concat([invoices, future]), AS_OF)
+    pd.testing.assert_frame_equal(scores, with_future)
+    pd.testing.assert_frame_equal(metrics, future_metrics)
 
 
 def test_scores_are_deterministic_and_ignore_row_order(invoices):
@@ -121,27 +175,66 @@ def no_purchases_after(invoices: pd.DataFrame, date) -> pd.DataFrame:
     return invoices[pd.to_datetime(invoices["invoice_date"]) < pd.Timestamp(date)]
 
 
+def first_purchases_only(invoices: pd.DataFrame) -> pd.DataFrame:
+    return invoices.sort_values("invoice_date").drop_duplicates("client_key")
+
+
 BAD_INPUTS = {
     "no invoices": lambda frame: frame.head(0),
     "one client": lambda frame: frame[frame["client_key"] == frame["client_key"].iloc[0]],
-    "no purchases after the training cutoff": lambda frame: no_purchases_after(
+    "fewer clients than the candidates need": lambda frame: frame[
+        frame["client_key"].isin(frame["client_key"].unique()[:60])
+    ],
+    "nobody bought in the last horizon": lambda frame: no_purchases_after(
         frame, AS_OF - pd.Timedelta(days=90)
     ),
+    "everyone bought once": first_purchases_only,
     "all clients identical": lambda frame: pd.concat(
         [frame.head(3).assign(client_key=f"c{i}") for i in range(200)]
+    ),
+    "a cutoff before any data": lambda frame: frame.assign(
+        invoice_date=AS_OF - pd.Timedelta(days=30)
     ),
 }
 
 
+@pytest.mark.parametrize("with_purchase_model", [False, True], ids=["alone", "with_clv"])
 @pytest.mark.parametrize("case", BAD_INPUTS)
-def test_bad_input_falls_back_to_the_base_rate_with_a_reason(invoices, case):
+def test_bad_input_falls_back_with_a_name_and_a_reason(invoices, case, with_purchase_model):
     data = BAD_INPUTS[case](invoices)
+    purchase_model = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        scores, metrics = churn.score_churn(data, AS_OF)
-    status = metrics.set_index("metric_name").loc["fit_status"]
+        if with_purchase_model:
+            clv = load_python_file("python_models/scoring/int_client_clv.py")
+            clv_scores, _ = clv.score_clv(data, AS_OF, holdout_days=90)
+            purchase_model = clv_scores[
+                ["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]
+            ]
+        scores, metrics = churn.score_churn(data, AS_OF, 90, purchase_model)
+    status = metrics.set_index(["model_name", "metric_name"]).loc[("churn", "fit_status")]
     assert status["metric_value"] == 0
     assert len(status["message"]) > 10
-    assert any("churn model not trained" in str(warning.message) for warning in caught)
-    assert (scores["churn_method"] == "fallback_base_rate").all()
+    assert any("churn model not validated" in str(warning.message) for warning in caught)
     assert len(scores) == data["client_key"].nunique()
+    methods = set(scores["churn_method"])
+    assert len(methods) <= 1 and methods <= {
+        "fallback_purchase_model",
+        "fallback_base_rate",
+        "fallback_unscored",
+    }
+    if methods == {"fallback_purchase_model"}:
+        assert scores["churn_probability"].nunique() > 1, "a fitted purchase model varies"
+    if methods == {"fallback_unscored"}:
+        assert scores["churn_probability"].isna().all()
+
+
+def test_a_single_huge_client_does_not_dominate(invoices):
+    whale = invoices[invoices["client_key"] == invoices["client_key"].iloc[0]].assign(
+        invoice_value=1e12
+    )
+    rest = invoices[invoices["client_key"] != invoices["client_key"].iloc[0]]
+    scores, metrics = churn.score_churn(pd.concat([rest, whale]), AS_OF)
+    measured = metrics[metrics["model_name"] == "churn"].set_index("metric_name")["metric_value"]
+    assert measured["fit_status"] == 1 and measured["roc_auc"] > 0.75
+    assert scores["churn_probability"].between(0, 1).all()

@@ -1,4 +1,4 @@
-"""BG/NBD + Gamma-Gamma CLV functions (python_models/scoring/int_client_clv.py).
+"""Purchase models (BG/NBD, MBG/NBD) and Gamma-Gamma CLV (python_models/scoring/int_client_clv.py).
 
 The parameter-recovery tests simulate the models' own generative stories from known parameters
 (the CDNOW estimates of Fader, Hardie & Lee) and fit them back.
@@ -19,19 +19,28 @@ clv = load_python_file("python_models/scoring/int_client_clv.py")
 AS_OF = "2025-01-01"
 
 
-def simulate_bgnbd(n, r, alpha, a, b, weeks, seed):
+def simulate_bgnbd(n, r, alpha, a, b, weeks, seed, holdout_weeks=0.0, modified=False):
     """Each client buys at week 0, then at exponential(lambda) gaps; after every repeat purchase
-    it drops out with probability p; lambda ~ Gamma(r, alpha), p ~ Beta(a, b)."""
+    (MBG/NBD: after every purchase, the first included) it drops out with probability p;
+    lambda ~ Gamma(r, alpha), p ~ Beta(a, b). Returns x, t_x, T up to ``weeks`` and, with a
+    holdout, its purchases in the ``holdout_weeks`` after it."""
     rng = np.random.default_rng(seed)
     rates, dropouts = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
-    x, t_x = np.zeros(n), np.zeros(n)
+    x, t_x, later = np.zeros(n), np.zeros(n), np.zeros(n)
     for client in range(n):
+        if modified and rng.random() < dropouts[client]:
+            continue
         time = rng.exponential(1 / rates[client])
-        while time <= weeks:
-            x[client], t_x[client] = x[client] + 1, time
+        while time <= weeks + holdout_weeks:
+            if time > weeks:
+                later[client] += 1
+            else:
+                x[client], t_x[client] = x[client] + 1, time
             if rng.random() < dropouts[client]:
                 break
             time += rng.exponential(1 / rates[client])
+    if holdout_weeks:
+        return x, t_x, np.full(n, float(weeks)), later
     return x, t_x, np.full(n, float(weeks))
 
 
@@ -48,12 +57,24 @@ def test_bgnbd_recovers_known_parameters():
     """Over seeds 0-9 (10,000 clients, 78 weeks) r and alpha landed within 8 %, a and b within
     23 % (they trade off against each other), the mean dropout a / (a + b) within 8 %."""
     truth = {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43}
-    fit = clv.fit_bgnbd(*simulate_bgnbd(10000, *truth.values(), weeks=78, seed=7))
+    fit = clv.fit_purchase_model(*simulate_bgnbd(10000, *truth.values(), weeks=78, seed=7))
+    assert fit.model == "bg_nbd"
     assert fit.r == pytest.approx(truth["r"], rel=0.10)
     assert fit.alpha == pytest.approx(truth["alpha"], rel=0.10)
     assert fit.a == pytest.approx(truth["a"], rel=0.25)
     assert fit.b == pytest.approx(truth["b"], rel=0.25)
     assert fit.a / (fit.a + fit.b) == pytest.approx(0.79 / (0.79 + 2.43), rel=0.10)
+
+
+def test_mbgnbd_recovers_known_parameters():
+    """MBG/NBD's own story (dropout possible right after the first purchase), fitted back."""
+    truth = {"r": 0.53, "alpha": 6.18, "a": 0.89, "b": 1.61}
+    data = simulate_bgnbd(10000, *truth.values(), weeks=78, seed=7, modified=True)
+    fit = clv.fit_purchase_model(*data, model="mbg_nbd")
+    assert fit.model == "mbg_nbd"
+    assert fit.r == pytest.approx(truth["r"], rel=0.15)
+    assert fit.alpha == pytest.approx(truth["alpha"], rel=0.15)
+    assert fit.a / (fit.a + fit.b) == pytest.approx(0.89 / (0.89 + 1.61), rel=0.10)
 
 
 def test_gamma_gamma_recovers_known_parameters():
@@ -66,45 +87,92 @@ def test_gamma_gamma_recovers_known_parameters():
     assert fit.p * fit.gamma / (fit.q - 1) == pytest.approx(6.25 * 15.44 / 2.74, rel=0.03)
 
 
-def test_bgnbd_log_likelihood_matches_the_closed_form():
-    r, alpha, a, b, x, t_x, big_t = 0.5, 3.0, 1.2, 2.5, 3.0, 20.0, 30.0
+@pytest.mark.parametrize("model", ["bg_nbd", "mbg_nbd"])
+@pytest.mark.parametrize("x, t_x", [(3.0, 20.0), (0.0, 0.0)])
+def test_log_likelihood_matches_the_closed_form(model, x, t_x):
+    """FHL 2005 eq. 6 (BG/NBD) and Batislam et al. 2007 (MBG/NBD), written out with gamma
+    functions; BG/NBD has no dropped-out term without a repeat purchase, MBG/NBD has."""
+    r, alpha, a, b, big_t = 0.5, 3.0, 1.2, 2.5, 30.0
 
     def beta(u, v):
         return math.gamma(u) * math.gamma(v) / math.gamma(u + v)
 
     common = math.gamma(r + x) * alpha**r / math.gamma(r)
+    if model == "bg_nbd":
+        alive = beta(a, b + x) / beta(a, b)
+        dropped = beta(a + 1, b + x - 1) / beta(a, b) if x > 0 else 0.0
+    else:
+        alive = beta(a, b + x + 1) / beta(a, b)
+        dropped = beta(a + 1, b + x) / beta(a, b)
     expected = math.log(
-        beta(a, b + x) / beta(a, b) * common / (alpha + big_t) ** (r + x)
-        + beta(a + 1, b + x - 1) / beta(a, b) * common / (alpha + t_x) ** (r + x)
+        alive * common / (alpha + big_t) ** (r + x) + dropped * common / (alpha + t_x) ** (r + x)
     )
-    actual = clv.bgnbd_log_likelihood((r, alpha, a, b), np.array([x]), t_x, big_t)[0]
+    actual = clv.purchase_log_likelihood((r, alpha, a, b), np.array([x]), t_x, big_t, model)[0]
     assert actual == pytest.approx(expected, rel=1e-10)
 
 
-FIT = clv.BgNbdFit(r=0.24, alpha=4.41, a=0.79, b=2.43, log_likelihood=0.0, n_clients=0)
+FIT = clv.PurchaseFit("bg_nbd", r=0.24, alpha=4.41, a=0.79, b=2.43, log_likelihood=0.0, n_clients=0)
+MBG_FIT = FIT._replace(model="mbg_nbd", r=0.53, alpha=6.18, a=0.89, b=1.61)
 
 
 def test_p_alive_is_one_without_repeats_and_falls_with_the_silence_since():
-    assert clv.bgnbd_p_alive(FIT, [0], [0], [30])[0] == 1.0
-    p_alive = clv.bgnbd_p_alive(FIT, [4, 4, 4], [29, 20, 5], [30, 30, 30])
+    assert clv.p_alive(FIT, [0], [0], [30])[0] == 1.0
+    p_alive = clv.p_alive(FIT, [4, 4, 4], [29, 20, 5], [30, 30, 30])
     assert p_alive[0] > p_alive[1] > p_alive[2] > 0
 
 
-def test_expected_purchases_grow_with_the_horizon():
-    horizons = [clv.bgnbd_expected_purchases(FIT, t, [3], [25], [30])[0] for t in (0, 4, 13, 52)]
+def test_mbgnbd_p_alive_of_a_one_time_buyer_falls_with_its_silence():
+    """The defect BG/NBD has by construction: a client who bought once a year ago is not
+    certainly alive."""
+    silent_for = clv.p_alive(MBG_FIT, [0, 0, 0], [0, 0, 0], [4, 26, 52])
+    assert 1 > silent_for[0] > silent_for[1] > silent_for[2] > 0
+    assert silent_for[2] < 0.5
+
+
+@pytest.mark.parametrize("fit", [FIT, MBG_FIT], ids=["bg_nbd", "mbg_nbd"])
+def test_p_no_purchase_matches_simulation(fit):
+    """With the true parameters, the mean predicted probability of no purchase in a 13-week
+    holdout equals the simulated share of clients who bought nothing there (10,000 clients)."""
+    x, t_x, big_t, later = simulate_bgnbd(
+        10000, fit.r, fit.alpha, fit.a, fit.b, weeks=39, seed=4, holdout_weeks=13,
+        modified=fit.model == "mbg_nbd",
+    )  # fmt: skip
+    bought = x > 0 if fit.model == "bg_nbd" else np.ones_like(x, dtype=bool)
+    predicted = clv.p_no_purchase(fit, 13, x, t_x, big_t)
+    assert predicted.mean() == pytest.approx((later == 0).mean(), abs=0.015)
+    assert np.all((predicted > 0) & (predicted < 1))
+    limits = clv.p_no_purchase(fit, 1e-9, x[bought], t_x[bought], big_t[bought])
+    np.testing.assert_allclose(limits, 1, atol=1e-6)
+
+
+@pytest.mark.parametrize("fit", [FIT, MBG_FIT], ids=["bg_nbd", "mbg_nbd"])
+def test_expected_purchases_grow_with_the_horizon(fit):
+    horizons = [clv.expected_purchases(fit, t, [3], [25], [30])[0] for t in (0, 4, 13, 52)]
     assert horizons[0] == 0
     assert horizons == sorted(horizons) and horizons[-1] > horizons[1] > 0
 
 
+@pytest.mark.parametrize("fit", [FIT, MBG_FIT], ids=["bg_nbd", "mbg_nbd"])
+def test_expected_purchases_match_simulation(fit):
+    """With the true parameters, the conditional expectations summed over 10,000 clients equal
+    the simulated purchases in a 13-week holdout."""
+    x, t_x, big_t, later = simulate_bgnbd(
+        10000, fit.r, fit.alpha, fit.a, fit.b, weeks=39, seed=5, holdout_weeks=13,
+        modified=fit.model == "mbg_nbd",
+    )  # fmt: skip
+    expected = clv.expected_purchases(fit, 13, x, t_x, big_t)
+    assert expected.sum() == pytest.approx(later.sum(), rel=0.05)
+
+
 def test_expected_purchases_are_continuous_through_the_removable_singularities():
-    at_one = clv.BgNbdFit(r=0.24, alpha=4.41, a=1.0, b=2.43, log_likelihood=0.0, n_clients=0)
+    at_one = FIT._replace(a=1.0)
     near_one = at_one._replace(a=1.001)
     args = (52, [0, 3, 30], [0, 25, 50], [30, 30, 52])
-    exact = clv.bgnbd_expected_purchases(at_one, *args)
+    exact = clv.expected_purchases(at_one, *args)
     assert np.isfinite(exact).all()
-    np.testing.assert_allclose(exact, clv.bgnbd_expected_purchases(near_one, *args), rtol=1e-2)
+    np.testing.assert_allclose(exact, clv.expected_purchases(near_one, *args), rtol=1e-2)
     summed_to_one = at_one._replace(a=0.4, b=0.6)
-    assert np.isfinite(clv.bgnbd_expected_purchases(summed_to_one, *args)).all()
+    assert np.isfinite(clv.expected_purchases(summed_to_one, *args)).all()
 
 
 def test_clv_discounting_lowers_value():
@@ -127,7 +195,8 @@ def test_summary_collapses_same_day_purchases_and_measures_weeks():
     summary = clv.repeat_purchase_summary(invoices, AS_OF).set_index("client_key")
     assert summary.loc["c1", "frequency"] == 2
     assert summary.loc["c1", "recency_weeks"] == 4
-    assert summary.loc["c1", "tenure_weeks"] == pytest.approx(366 / 7)
+    # To the last day observed, 2024-12-31: Fader & Hardie's T.
+    assert summary.loc["c1", "tenure_weeks"] == pytest.approx(365 / 7)
     assert summary.loc["c1", "monetary_value"] == 30
     assert summary.loc["c2", "frequency"] == 0
     assert summary.loc["c2", "monetary_value"] == 0
@@ -157,15 +226,59 @@ def invoices_from(x, t_x, big_t, seed=3) -> pd.DataFrame:
 def test_scores_on_simulated_clients_are_consistent():
     invoices = invoices_from(*simulate_bgnbd(600, 0.24, 4.41, 0.79, 2.43, weeks=52, seed=1))
     scores, metrics = clv.score_clv(invoices, AS_OF)
-    assert (scores["clv_method"] == "bg_nbd+gamma_gamma").all()
+    fitted = metrics.set_index(["model_name", "metric_name"])["metric_value"]
+    drives = [
+        model for model in ("bg_nbd", "mbg_nbd") if fitted[model, "drives_expected_purchases"]
+    ]
+    assert len(drives) == 1
+    assert (scores["clv_method"] == f"{drives[0]}+gamma_gamma").all()
+    assert fitted["mbg_nbd", "drives_p_alive"] == 1 and fitted["bg_nbd", "drives_p_alive"] == 0
     assert scores["p_alive"].between(0, 1).all()
+    assert scores["p_no_purchase_horizon"].between(0, 1).all()
     assert (scores["expected_purchases_12m"] >= scores["expected_purchases_90d"]).all()
     assert (scores["clv_12m"] >= 0).all()
-    fitted = metrics.set_index(["model_name", "metric_name"])["metric_value"]
-    assert {"r", "alpha", "a", "b", "log_likelihood"} <= set(fitted.loc["bg_nbd"].index)
+    for model in ("bg_nbd", "mbg_nbd"):
+        assert {"r", "alpha", "a", "b", "log_likelihood"} <= set(fitted.loc[model].index)
     assert {"p", "q", "gamma", "log_likelihood"} <= set(fitted.loc["gamma_gamma"].index)
     again, _ = clv.score_clv(invoices.sample(frac=1, random_state=5), AS_OF)
     pd.testing.assert_frame_equal(scores, again)
+
+
+def test_a_one_time_buyer_silent_for_a_year_is_not_certainly_alive():
+    invoices = invoices_from(*simulate_bgnbd(600, 0.24, 4.41, 0.79, 2.43, weeks=104, seed=2))
+    one_timer = pd.DataFrame(
+        {"client_key": ["lonely"], "invoice_date": ["2023-12-20"], "invoice_value": [25.0]}
+    )
+    scores, _ = clv.score_clv(pd.concat([invoices, one_timer]), AS_OF)
+    lonely = scores.set_index("client_key").loc["lonely"]
+    assert lonely["frequency"] == 0
+    assert lonely["p_alive"] < 0.9
+
+
+def test_the_holdout_chooses_the_model_that_predicts_it_better():
+    """The holdout is the last holdout_days before the as-of date; both models are fitted on
+    the invoices before it, the lower squared error wins, and the winner's probability of no
+    purchase covers exactly the clients who bought before the holdout."""
+    invoices = invoices_from(
+        *simulate_bgnbd(1500, 0.53, 6.18, 2.0, 1.0, weeks=78, seed=6, modified=True)
+    )
+    selected, why_not, measured, predictions = clv.compare_on_holdout(invoices, AS_OF, 90)
+    assert why_not is None
+    errors = {model: values["holdout_mean_squared_error"] for model, values in measured.items()}
+    assert selected == min(errors, key=errors.get)
+    cutoff = pd.Timestamp(AS_OF) - pd.Timedelta(days=90)
+    before = invoices.loc[pd.to_datetime(invoices["invoice_date"]) < cutoff, "client_key"]
+    assert set(predictions["client_key"]) == set(before)
+    assert predictions["holdout_p_no_purchase"].between(0, 1).all()
+
+
+def test_the_holdout_comparison_says_why_it_cannot_choose():
+    late = pd.DataFrame(
+        {"client_key": ["a", "b"], "invoice_date": ["2024-12-01"] * 2, "invoice_value": [5.0, 6.0]}
+    )
+    selected, why_not, measured, predictions = clv.compare_on_holdout(late, AS_OF, 90)
+    assert selected is None and measured == {} and predictions.empty
+    assert "no purchases before the holdout cutoff 2024-10-03" in why_not
 
 
 def one_purchase_each(n):
@@ -206,16 +319,23 @@ def test_bad_input_falls_back_with_a_reason(case):
 
 
 def test_a_diverged_fit_falls_back_instead_of_scoring_nan(monkeypatch):
-    # Parameters a flat likelihood once led the optimiser to (all clients identical, scipy 1.17).
-    diverged = clv.BgNbdFit(
-        r=1.4e11, alpha=2.9e12, a=1.6e8, b=1e-8, log_likelihood=-163.1, n_clients=40
+    """Parameters a flat likelihood once led the optimiser to (all clients identical, scipy
+    1.17): their predictions overflow, so the fit is refused and the model falls back."""
+    diverged = np.array([1.4e11, 2.9e12, 1.6e8, 1e-8])
+    fit_spend = clv._fit_positive
+    monkeypatch.setattr(
+        clv,
+        "_fit_positive",
+        lambda objective, start: diverged if len(start) == 4 else fit_spend(objective, start),
     )
-    monkeypatch.setattr(clv, "fit_bgnbd", lambda *_: diverged)
     invoices = invoices_from(*simulate_bgnbd(200, 0.24, 4.41, 0.79, 2.43, 52, 3))
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         scores, metrics = clv.score_clv(invoices, AS_OF)
     assert scores["clv_method"].str.startswith("fallback_rate").all()
     assert np.isfinite(scores["clv_12m"]).all()
-    status = metrics.set_index(["model_name", "metric_name"]).loc[("bg_nbd", "fit_status")]
-    assert status["metric_value"] == 0 and "diverged" in status["message"]
+    assert scores["p_alive"].isna().all()
+    status = metrics.set_index(["model_name", "metric_name"])
+    for model in ("bg_nbd", "mbg_nbd"):
+        assert status.loc[(model, "fit_status"), "metric_value"] == 0
+        assert "diverged" in status.loc[(model, "fit_status"), "message"]

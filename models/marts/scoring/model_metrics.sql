@@ -1,7 +1,8 @@
 {#
     Fit parameters and quality metrics of every model in the warehouse, one row per model and
-    metric, stamped with the as-of date: BG/NBD and Gamma-Gamma parameters and log-likelihoods,
-    churn AUC, PR-AUC and Brier score on held-out clients, KMeans silhouettes, cluster sizes and
+    metric, stamped with the as-of date: BG/NBD, MBG/NBD and Gamma-Gamma parameters,
+    log-likelihoods and holdout fit, every churn candidate's out-of-time validation AUC, PR-AUC
+    and Brier score and which one won, KMeans silhouettes, cluster sizes and
     explained variance, and the client dedupe's precision and recall. A model that could not be
     fitted reports a fit_status row with the reason in message.
 #}
