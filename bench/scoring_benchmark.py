@@ -1,6 +1,7 @@
 """Benchmark the scoring models on real data: CDNOW, against the published fit and the real holdout.
 
     python bench/scoring_benchmark.py --public            # CDNOW sample: build, score, compare
+    python bench/scoring_benchmark.py --public --master   # and the full CDNOW master file
     python bench/scoring_benchmark.py --public --no-build # re-read the last build's warehouse
 
 CDNOW (Fader, Hardie & Lee 2005): 2,357 customers who first bought at CDNOW in Q1 1997, every
@@ -493,27 +494,19 @@ def read_warehouse(work: Path) -> dict:
             " on clv.client_key = xref.client_key where clv.row_type = 'client'"
         ).df()
         metrics = connection.sql("select * from core.model_metrics").df()
+
+        def scalar(sql: str):
+            return connection.execute(sql).fetchone()[0]
+
         counts = {
-            "golden_clients": connection.execute("select count(*) from core.client_dim").fetchone()[
-                0
-            ],
-            "client_xref_rows": connection.execute(
-                "select count(*) from core.client_xref"
-            ).fetchone()[0],
+            "golden_clients": scalar("select count(*) from core.client_dim"),
+            "client_xref_rows": scalar("select count(*) from core.client_xref"),
             "client_scores_rows": len(scores),
-            "raw_transaction_lines": connection.execute(
-                "select count(*) from stage.base_crm__transactions"
-            ).fetchone()[0],
-            "staged_transaction_lines": connection.execute(
-                "select count(*) from stage.stg_crm__transactions"
-            ).fetchone()[0],
-            "invoices_before_as_of": connection.execute(
-                "select count(*) from stage.int_client_invoices"
-            ).fetchone()[0],
+            "raw_transaction_lines": scalar("select count(*) from stage.base_crm__transactions"),
+            "staged_transaction_lines": scalar("select count(*) from stage.stg_crm__transactions"),
+            "invoices_before_as_of": scalar("select count(*) from stage.int_client_invoices"),
             "staged_value": float(
-                connection.execute(
-                    "select sum(line_amount) from stage.stg_crm__transactions"
-                ).fetchone()[0]
+                scalar("select sum(line_amount) from stage.stg_crm__transactions")
             ),
         }
         rejected = {}
