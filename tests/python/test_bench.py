@@ -201,3 +201,116 @@ def test_a_malformed_date_is_one_the_contract_cannot_read_not_an_empty_one():
         True,
         True,
     ]
+
+
+# --- the scoring benchmark's CDNOW conversion, labels and AUC table (no download) ---------------
+
+CDNOW_LINES = [
+    " 00004 0001 19970101  2   29.33",
+    " 00004 0001 19970101  1   10.00",
+    " 00004 0001 19970118  3   10.00",
+    " 00004 0001 19971005  1   14.96",
+    " 00018 0002 19970102  1    0.00",
+    " 00021 0003 19970103  1   11.77",
+    " 00021 0003 19980630  2   26.48",
+]
+
+
+def cdnow_rows(tmp_path):
+    bench = load_python_file("bench/scoring_benchmark.py")
+    path = tmp_path / "CDNOW_sample.txt"
+    path.write_text("".join(line + "\n" for line in CDNOW_LINES))
+    return bench, bench.read_cdnow_sample(path)
+
+
+def test_cdnow_rows_become_contract_files_with_the_holdout_left_out(tmp_path):
+    bench, rows = cdnow_rows(tmp_path)
+
+    frames = bench.cdnow_to_raw(rows, pd.Timestamp("1997-10-01"))
+    raw = bench.write_raw_dir(frames, tmp_path / "raw")
+
+    for name in ("clients.csv", "products.csv", "transactions.csv"):
+        with (SAMPLE_DIR / name).open() as sample, (raw / name).open() as written:
+            assert written.readline() == sample.readline()
+    clients, transactions = frames["clients"], frames["transactions"]
+    # Every customer is a client, also one whose only purchase is in the holdout or worth 0.
+    assert clients["client_id"].tolist() == ["CDNOW-00004", "CDNOW-00018", "CDNOW-00021"]
+    assert clients["client_name"].is_unique
+    assert frames["products"]["stock_code"].tolist() == ["CD"]
+    # One invoice per row, holdout rows (1997-10-05, 1998-06-30) not written.
+    assert transactions["invoice_no"].tolist() == [f"{n:07d}" for n in range(1, 6)]
+    assert transactions["invoice_date"].tolist() == [
+        "1997-01-01", "1997-01-01", "1997-01-18", "1997-01-02", "1997-01-03",
+    ]  # fmt: skip
+    assert transactions["quantity"].tolist() == ["2", "1", "3", "1", "1"]
+    assert transactions["unit_price"].tolist() == [
+        "14.6650",
+        "10.0000",
+        "3.3333",
+        "0.0000",
+        "11.7700",
+    ]
+    # quantity × unit price gives back the value in cents; the value-0 row is expected rejected.
+    amounts = transactions["quantity"].astype(int) * transactions["unit_price"].astype(float)
+    assert amounts.round(2).tolist() == [29.33, 10.0, 10.0, 0.0, 11.77]
+    assert bench.expected_rejects(transactions) == {"non_positive_unit_price": 1}
+    assert (raw / "ground_truth.csv").read_text().splitlines()[1] == (
+        "cdnow,CDNOW-00004,CDNOW-00004,individual"
+    )
+
+
+def test_churn_labels_and_rfm_features_read_only_their_window(tmp_path):
+    bench, rows = cdnow_rows(tmp_path)
+    customers = pd.Index(["00004", "00018", "00021"])
+    as_of = pd.Timestamp("1997-10-01")
+
+    label_90d = bench.churn_labels(rows, customers, as_of, as_of + pd.Timedelta(days=90))
+    label_39w = bench.churn_labels(rows, customers, as_of, pd.Timestamp("1998-07-01"))
+    features = bench.rfm_features(rows, as_of)
+
+    assert label_90d.tolist() == [0, 1, 1]
+    assert label_39w.tolist() == [0, 1, 0]
+    assert features.loc["00004"].tolist() == [256, 2, 49.33, 273]
+    assert features.loc["00018", "recency_days"] == 272
+    # Same-day rows are one purchase; the summary's T runs to the day given.
+    summary = bench.bgnbd_summary(rows[rows["date"] < as_of], bench.CALIBRATION_LAST_DAY)
+    assert summary.loc["00004"].tolist() == [1, 17 / 7, 272 / 7]
+    assert bench.bgnbd_summary(rows[rows["date"] < as_of], as_of).loc["00004", "T"] == 39.0
+
+
+def test_auc_table_counts_each_score_on_the_clients_it_covers():
+    bench = load_python_file("bench/scoring_benchmark.py")
+    labels = pd.DataFrame({"label": [1, 1, 0, 0]}, index=list("abcd"))
+    scores = pd.DataFrame(
+        {
+            "perfect": [0.9, 0.8, 0.2, 0.1],
+            "inverted": [0.1, 0.2, 0.8, 0.9],
+            "partial": [0.9, None, 0.95, 0.1],
+        },
+        index=list("abcd"),
+    )
+
+    table = bench.auc_table(scores, labels)
+
+    assert table["label"].tolist() == [1.0, 0.0, 0.5]
+    assert table["n_clients"].tolist() == [4, 4, 3]
+
+
+def test_parameter_table_judges_parameters_not_the_log_likelihood():
+    bench = load_python_file("bench/scoring_benchmark.py")
+    metrics = pd.DataFrame(
+        {
+            "model_name": ["bg_nbd"] * 5 + ["gamma_gamma"] * 3 + ["churn"],
+            "metric_name": ["r", "alpha", "a", "b", "log_likelihood", "p", "q", "gamma", "roc_auc"],
+            "metric_value": [0.243, 4.403, 0.814, 2.475, -9585.7, 6.25, 3.744, 15.443, 0.72],
+        }
+    )
+
+    table = bench.parameter_table(metrics).set_index("parameter")
+
+    assert table["verdict"].to_dict() == {
+        "r": "PASS", "alpha": "PASS", "a": "MISS", "b": "MISS", "log_likelihood": "",
+        "p": "PASS", "q": "PASS", "gamma": "PASS",
+    }  # fmt: skip
+    assert round(table.loc["a", "relative_difference"], 4) == 0.0265
+    assert bench.churn_metric_table(metrics).to_dict() == {"churn": {"roc_auc": 0.72}}
