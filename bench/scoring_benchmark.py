@@ -16,12 +16,12 @@ data, never committed). Steps:
 3. Compare BG/NBD and Gamma-Gamma parameters from model_metrics with the paper's; print every
    churn* row of model_metrics; score client_scores against the real holdout (AUC for 90-day and
    39-week churn labels, PR-AUC and Brier for churn_probability) next to reference baselines
-   (recency alone, 1 - P(alive), BG/NBD expected purchases, a logistic regression on log-RFM fitted
+   (recency alone, 1 - P(alive), expected purchases, a logistic regression on log-RFM fitted
    out of time inside the calibration period).
-4. Fit BG/NBD with the warehouse's own fit_bgnbd on summaries built under each convention (T to
-   1997-09-30 or to the as-of date 1997-10-01, zero-value rows kept or rejected, same-day rows
-   merged or not) and on the published summary, and compare our summary with the published one
-   customer by customer: why the warehouse's a and b differ from the paper's.
+4. Fit BG/NBD with the warehouse's own fit_purchase_model on summaries built under each
+   convention (T to 1997-09-30 or to the as-of date 1997-10-01, zero-value rows kept or
+   rejected, same-day rows merged or not) and on the published summary, and compare our summary
+   with the published one customer by customer: which conventions reproduce the paper.
 
 Prints a JSON report and a Markdown report; both are written to --out. docs/scoring_benchmark.md
 explains every figure.
@@ -336,6 +336,22 @@ def parameter_table(metrics: pd.DataFrame, judge: bool = True) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+PURCHASE_MODEL_METRICS = [
+    "r", "alpha", "a", "b", "log_likelihood", "holdout_mean_squared_error", "holdout_log_loss",
+    "drives_expected_purchases", "drives_p_alive",
+]  # fmt: skip
+
+
+def purchase_model_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """BG/NBD and MBG/NBD side by side: parameters, the holdout comparison that picks the one
+    driving expected purchases, and which drives p_alive."""
+    models = metrics[metrics["model_name"].isin(["bg_nbd", "mbg_nbd"])]
+    table = models.pivot_table(
+        index="metric_name", columns="model_name", values="metric_value", aggfunc="first"
+    )
+    return table.reindex([name for name in PURCHASE_MODEL_METRICS if name in table.index])
+
+
 def churn_metric_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """Every model_metrics row of a model named churn*, as model_name × metric_name."""
     churn = metrics[metrics["model_name"].str.startswith("churn")]
@@ -344,7 +360,7 @@ def churn_metric_table(metrics: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# --- why the warehouse's BG/NBD differs from the paper's: summary conventions -------------------
+# --- which summary conventions reproduce the paper's BG/NBD -------------------
 
 
 def load_clv_module():
@@ -369,8 +385,9 @@ def bgnbd_summary(rows: pd.DataFrame, end_day, merge_same_day: bool = True) -> p
 
 
 def fit_conventions(clv, rows: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
-    """BG/NBD fitted by the warehouse's fit_bgnbd on summaries of the calibration rows under each
-    convention, and on the published summary; parameters and relative differences to the paper."""
+    """BG/NBD fitted by the warehouse's fit_purchase_model on summaries of the calibration rows
+    under each convention, and on the published summary; parameters and relative differences to
+    the paper."""
     calibration = rows[rows["date"] < AS_OF]
     kept = calibration[calibration["value"] > 0]
     summaries = {
@@ -382,18 +399,16 @@ def fit_conventions(clv, rows: pd.DataFrame, published: pd.DataFrame) -> pd.Data
         "all rows, not merged, T to 1997-09-30": bgnbd_summary(
             calibration, CALIBRATION_LAST_DAY, merge_same_day=False
         ),
-        "value 0 rows dropped, same day merged, T to 1997-09-30": bgnbd_summary(
+        "value 0 rows dropped, same day merged, T to 1997-09-30 (the warehouse)": bgnbd_summary(
             kept, CALIBRATION_LAST_DAY
         ),
-        "value 0 rows dropped, same day merged, T to 1997-10-01 (the warehouse)": bgnbd_summary(
-            kept, AS_OF
-        ),
+        "value 0 rows dropped, same day merged, T to 1997-10-01": bgnbd_summary(kept, AS_OF),
     }
     rows_out = []
     for name, summary in summaries.items():
-        fit = clv.fit_bgnbd(
+        fit = clv.fit_purchase_model(
             summary["x"].to_numpy(float), summary["t_x"].to_numpy(float),
-            summary["T"].to_numpy(float),
+            summary["T"].to_numpy(float), "bg_nbd",
         )  # fmt: skip
         row = {"summary": name, "customers": len(summary), "repeat_purchases": summary["x"].sum()}
         for parameter in ["r", "alpha", "a", "b", "log_likelihood"]:
@@ -629,6 +644,8 @@ def render(report: dict, tables: dict[str, pd.DataFrame]) -> str:
         "## BG/NBD and Gamma-Gamma parameters (model_metrics) vs the paper"
         + ("" if judged else " (fitted on the sample: for context, not judged)"),
         markdown_table(percent(tables["parameters"], ["relative_difference"]), 3),
+        "## Purchase models (model_metrics): BG/NBD and MBG/NBD, the holdout that picks one",
+        markdown_table(tables["purchase_models"].reset_index(), 4),
         "## Churn ranking on the real holdout: ROC AUC (higher score = more likely to churn)",
         markdown_table(tables["aucs"].reset_index(names="score"), 4),
         "The same, on the clients every score covers (the others have no staged purchase:"
@@ -642,7 +659,7 @@ def render(report: dict, tables: dict[str, pd.DataFrame]) -> str:
     if "conventions" in tables:
         conventions = percent(tables["conventions"], CONVENTION_COLUMNS[8:12])
         parts += [
-            "## BG/NBD fitted by the warehouse's fit_bgnbd on summaries under each convention",
+            "## BG/NBD fitted by the warehouse's own fit on summaries under each convention",
             markdown_table(conventions[CONVENTION_COLUMNS], 4),
         ]
     return "\n\n".join(parts) + "\n"
@@ -709,7 +726,7 @@ def bench_dataset(name: str, rows: pd.DataFrame, published, args) -> tuple[dict,
         .set_index("customer_id")
         .rename(columns={"frequency": "x", "recency_weeks": "t_x", "tenure_weeks": "T"})
     )[["x", "t_x", "T"]]
-    recomputed = bgnbd_summary(calibration[calibration["value"] > 0], AS_OF)
+    recomputed = bgnbd_summary(calibration[calibration["value"] > 0], CALIBRATION_LAST_DAY)
     report["summary_comparison"] = {
         "warehouse_vs_recomputed_here": compare_summaries(warehouse_summary, recomputed)
     }
@@ -719,6 +736,7 @@ def bench_dataset(name: str, rows: pd.DataFrame, published, args) -> tuple[dict,
         "aucs_common": auc_table(candidates.dropna(), labels),
         "probability": probability_table(scores["churn_probability"], labels),
         "churn_metrics": churn_metric_table(warehouse["metrics"]),
+        "purchase_models": purchase_model_table(warehouse["metrics"]),
     }
     if published is not None:
         sample_id = rows.drop_duplicates("customer_id").set_index("customer_id")["sample_id"]
