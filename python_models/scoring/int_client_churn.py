@@ -246,6 +246,7 @@ def validate_candidates(
     validation: pd.DataFrame,
     validation_labels: pd.Series,
     purchase_model_validation: pd.Series,
+    purchase_model_blocker: str | None = None,
 ) -> dict[str, dict]:
     """Per candidate: validation metrics and predictions, or the reason it has none.
 
@@ -260,8 +261,12 @@ def validate_candidates(
     base_rate = float(training_labels.mean()) if len(training_labels) else 0.5
     for name in CANDIDATES:
         if name == "purchase_model":
-            if purchase_model_validation.isna().any() or len(purchase_model_validation) == 0:
-                results[name] = {"reason": "the purchase model has no holdout predictions"}
+            if purchase_model_blocker is None and (
+                purchase_model_validation.isna().any() or len(purchase_model_validation) == 0
+            ):
+                purchase_model_blocker = "the purchase model has no holdout predictions"
+            if purchase_model_blocker is not None:
+                results[name] = {"reason": purchase_model_blocker}
                 continue
             predicted = purchase_model_validation.to_numpy(float)
         elif blocker is not None:
@@ -316,12 +321,14 @@ def score_churn(
     as_of_date,
     horizon_days: int = 90,
     purchase_model: pd.DataFrame | None = None,
+    purchase_model_days: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Churn probability for every client with a purchase before the as-of date, and metrics
     rows (model_name 'churn' or 'churn_<candidate>', metric_name, metric_value, message).
 
     ``purchase_model`` holds int_client_clv's client_key, holdout_p_no_purchase (fitted before
     as_of - horizon) and p_no_purchase_horizon (fitted before as_of); None: no such candidate.
+    ``purchase_model_days`` is the window its probabilities cover (None: the horizon).
     """
     as_of = day_numbers(as_of_date).astype("datetime64[D]")
     validation_cutoff = as_of - np.timedelta64(horizon_days, "D")
@@ -332,7 +339,8 @@ def score_churn(
         purchase_model = pd.DataFrame(
             columns=["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]
         )
-    purchase_model = purchase_model.set_index("client_key")
+    # Keys as text on both sides, as int_client_clv writes them.
+    purchase_model = purchase_model.set_index(purchase_model["client_key"].astype(str))
     training = client_features(invoices, training_cutoff)
     training_labels = churn_labels(invoices, training["client_key"], training_cutoff, horizon_days)
     validation = client_features(invoices, validation_cutoff)
@@ -340,6 +348,18 @@ def score_churn(
         invoices, validation["client_key"], validation_cutoff, horizon_days
     )
     current = client_features(invoices, as_of)
+    current_keys = current["client_key"].astype(str)
+    purchase_model_blocker = None
+    if purchase_model.empty:
+        purchase_model_blocker = "no purchase model probabilities were given (int_client_clv)"
+    elif purchase_model_days is not None and purchase_model_days != horizon_days:
+        # Fitted before as_of - purchase_model_days, it would have seen validation labels.
+        purchase_model_blocker = (
+            f"the purchase model's probabilities cover {purchase_model_days} days, the churn"
+            f" horizon is {horizon_days}"
+        )
+    elif purchase_model["p_no_purchase_horizon"].reindex(current_keys).isna().any():
+        purchase_model_blocker = "the purchase model did not score every client at the as-of date"
     summary = {
         "horizon_days": horizon_days,
         "auc_tie_tolerance": AUC_TIE_TOLERANCE,
@@ -361,7 +381,10 @@ def score_churn(
                 training_labels,
                 validation,
                 validation_labels,
-                purchase_model["holdout_p_no_purchase"].reindex(validation["client_key"]),
+                purchase_model["holdout_p_no_purchase"].reindex(
+                    validation["client_key"].astype(str)
+                ),
+                purchase_model_blocker,
             )
             method = choose(results)
             chosen = results[method]
@@ -379,14 +402,15 @@ def score_churn(
                 values |= {"selected": name == method, "fit_status": "reason" not in result}
                 rows += _rows(f"churn_{name}", values, {"fit_status": result.get("reason")})
             if method == "purchase_model":
-                probability = purchase_model["p_no_purchase_horizon"].reindex(current["client_key"])
+                probability = purchase_model["p_no_purchase_horizon"].reindex(current_keys)
             else:
                 # Refitted on the latest window: features at the validation cutoff, labels
                 # from the horizon that ends at the as-of date.
                 fitted = fit_candidate(method, validation, validation_labels)
                 probability = fitted.predict_proba(inputs(method, current))[:, 1]
         else:
-            method, probability = fallback(purchase_model, current, summary["base_rate"])
+            usable = purchase_model if purchase_model_blocker is None else purchase_model.head(0)
+            method, probability = fallback(usable, current_keys, summary["base_rate"])
             warnings.warn(f"churn model not validated, {method}: {reason}", stacklevel=2)
     rows = _rows("churn", summary) + rows
     rows.append(
@@ -407,15 +431,15 @@ def score_churn(
     return scores, pd.DataFrame(rows)
 
 
-def fallback(purchase_model: pd.DataFrame, current: pd.DataFrame, base_rate: float):
+def fallback(purchase_model: pd.DataFrame, current_keys: pd.Series, base_rate: float):
     """Without validation labels: the purchase model's probability when it was fitted (it needs
     no labels), else the latest base rate, else no score."""
-    fitted = purchase_model["p_no_purchase_horizon"].reindex(current["client_key"])
-    if len(current) and fitted.notna().all():
+    fitted = purchase_model["p_no_purchase_horizon"].reindex(current_keys)
+    if len(current_keys) and fitted.notna().all():
         return "fallback_purchase_model", fitted.to_numpy(float)
     if base_rate == base_rate:
-        return "fallback_base_rate", np.full(len(current), base_rate)
-    return "fallback_unscored", np.full(len(current), np.nan)
+        return "fallback_base_rate", np.full(len(current_keys), base_rate)
+    return "fallback_unscored", np.full(len(current_keys), np.nan)
 
 
 # as_envelope and to_pandas stand in every scoring model: Snowflake runs each model file alone
@@ -453,8 +477,13 @@ def model(dbt, session):
         clv["row_type"] == "client",
         ["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"],
     ]
+    covered = clv.loc[clv["metric_name"] == "holdout_days", "metric_value"]
     horizon_days = dbt.config.get("horizon_days")
     scores, metrics = score_churn(
-        invoices, rfm["as_of_date"].max(), int(horizon_days), purchase_model
+        invoices,
+        rfm["as_of_date"].max(),
+        int(horizon_days),
+        purchase_model,
+        int(covered.iloc[0]) if len(covered) else None,
     )
     return for_warehouse(as_envelope(scores, metrics), session)

@@ -379,22 +379,23 @@ def compare_on_holdout(invoices: pd.DataFrame, as_of_date, holdout_days: int):
     squared error of each client's expected against actual purchase days in the holdout, and
     the log loss of its probability of buying nothing there.
 
-    Returns (selected model or None, why none could be selected or None, metric values per
-    model, the selected model's P(no purchase in the holdout) per calibration client). The
-    lower squared error wins; a tie goes to BG/NBD, listed first.
+    Returns the selected model (None when none could be measured), per model its holdout
+    metrics or the ``reason`` it could not be fitted, and per fitted model its P(no purchase in
+    the holdout) for each calibration client. The lower squared error wins; a tie goes to
+    BG/NBD, listed first.
     """
     as_of = day_numbers(as_of_date)
     cutoff = as_of - holdout_days
     days = day_numbers(invoices["invoice_date"])
     calibration = invoices[days < cutoff]
-    empty = pd.DataFrame(columns=["client_key", "holdout_p_no_purchase"])
     if calibration.empty:
-        return None, f"no purchases before the holdout cutoff {_date(cutoff)}", {}, empty
+        reason = f"no purchases before the holdout cutoff {_date(cutoff)}"
+        return None, {model: {"reason": reason} for model in PURCHASE_MODELS}, {}
     summary = repeat_purchase_summary(calibration, np.int64(cutoff).astype("datetime64[D]"))
-    in_holdout = invoices[(days >= cutoff) & (days < as_of)]
+    in_holdout = (days >= cutoff) & (days < as_of)
     actual = (
         pd.DataFrame(
-            {"client_key": in_holdout["client_key"].astype(str), "day": days[days >= cutoff]}
+            {"client_key": invoices["client_key"][in_holdout].astype(str), "day": days[in_holdout]}
         )
         .drop_duplicates()
         .groupby("client_key")
@@ -404,30 +405,31 @@ def compare_on_holdout(invoices: pd.DataFrame, as_of_date, holdout_days: int):
     )
     x, t_x, big_t = _summary_arrays(summary)
     weeks = holdout_days / DAYS_PER_WEEK
-    measured, silent, reasons = {}, {}, []
+    results, predictions = {}, {}
     for model in PURCHASE_MODELS:
         try:
             fit = fit_purchase_model(x, t_x, big_t, model)
         except ModelFitError as error:
-            reasons.append(str(error))
+            results[model] = {"reason": str(error)}
             continue
-        silent[model] = np.clip(p_no_purchase(fit, weeks, x, t_x, big_t), 1e-12, 1 - 1e-12)
-        bought_nothing = actual == 0
-        measured[model] = {
+        silent = np.clip(p_no_purchase(fit, weeks, x, t_x, big_t), 1e-12, 1 - 1e-12)
+        predictions[model] = summary[["client_key"]].assign(holdout_p_no_purchase=silent)
+        results[model] = {
             "holdout_days": holdout_days,
             "holdout_clients": len(x),
             "holdout_mean_squared_error": float(
                 np.mean((expected_purchases(fit, weeks, x, t_x, big_t) - actual) ** 2)
             ),
             "holdout_log_loss": float(
-                -np.mean(np.where(bought_nothing, np.log(silent[model]), np.log1p(-silent[model])))
+                -np.mean(np.where(actual == 0, np.log(silent), np.log1p(-silent)))
             ),
         }
-    if not measured:
-        return None, "; ".join(reasons), {}, empty
-    selected = min(measured, key=lambda model: measured[model]["holdout_mean_squared_error"])
-    predictions = summary[["client_key"]].assign(holdout_p_no_purchase=silent[selected])
-    return selected, None, measured, predictions
+    errors = {
+        model: result["holdout_mean_squared_error"]
+        for model, result in results.items()
+        if np.isfinite(result.get("holdout_mean_squared_error", np.nan))
+    }
+    return min(errors, key=errors.get, default=None), results, predictions
 
 
 def _date(day_number) -> str:
@@ -454,12 +456,12 @@ def score_clv(
     - ``fallback_mean`` (Gamma-Gamma): expected spend = the client's mean purchase-day value.
     """
     # Sorted first so float sums, and hence the fit, do not depend on the order rows arrive in.
-    invoices = invoices.sort_values(["client_key", "invoice_date", "invoice_value"])
+    invoices = invoices[invoices["client_key"].notna()].sort_values(
+        ["client_key", "invoice_date", "invoice_value"]
+    )
     summary = repeat_purchase_summary(invoices, as_of_date)
     x, t_x, big_t = _summary_arrays(summary)
-    selected, unselectable, holdout, holdout_predictions = compare_on_holdout(
-        invoices, as_of_date, holdout_days
-    )
+    selected, holdout, holdout_predictions = compare_on_holdout(invoices, as_of_date, holdout_days)
     fits, metrics = {}, []
     for model in PURCHASE_MODELS:
         try:
@@ -482,15 +484,26 @@ def score_clv(
         }
         metrics += _metric_rows(model, values, 1, None)
     for model in PURCHASE_MODELS:
-        for name, value in holdout.get(model, {}).items():
-            metrics.append(_metric_row(model, name, value))
+        reason = holdout[model].get("reason")
+        for name, value in holdout[model].items():
+            if name != "reason":
+                metrics.append(_metric_row(model, name, value))
+        metrics.append(_metric_row(model, "holdout_fit_status", reason is None, reason))
         why = None
         if model == drives and selected is None:
-            why = f"chosen without a holdout comparison: {unselectable}"
+            why = "chosen without a holdout comparison (see holdout_fit_status)"
         elif model == drives and drives != selected:
             why = f"{MODEL_LABELS[selected]}, chosen on the holdout, could not be fitted"
         metrics.append(_metric_row(model, "drives_expected_purchases", model == drives, why))
         metrics.append(_metric_row(model, "drives_p_alive", model == "mbg_nbd" and model in fits))
+    # The churn model validates the purchase model on these holdout probabilities and scores
+    # with p_no_purchase_horizon: both must come from the model that drives, or neither.
+    if drives == selected:
+        holdout_predictions = holdout_predictions[drives]
+    else:
+        holdout_predictions = pd.DataFrame(
+            {"client_key": pd.Series(dtype=str), "holdout_p_no_purchase": pd.Series(dtype=float)}
+        )
 
     if drives in fits:
         fit = fits[drives]
@@ -546,6 +559,7 @@ def score_clv(
         clv_method=f"{drives}+{spend_method}",
         p_no_purchase_horizon=no_purchase,
     ).merge(holdout_predictions, on="client_key", how="left")[SCORE_COLUMNS]
+    scores["holdout_p_no_purchase"] = scores["holdout_p_no_purchase"].astype(float)
     return scores, pd.DataFrame(
         metrics, columns=["model_name", "metric_name", "metric_value", "message"]
     )

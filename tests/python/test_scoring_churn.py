@@ -124,9 +124,7 @@ def test_the_winner_learns_a_real_signal_and_beats_recency(invoices):
 
 
 def test_the_purchase_model_competes_with_its_own_holdout_fit(invoices):
-    clv = load_python_file("python_models/scoring/int_client_clv.py")
-    clv_scores, _ = clv.score_clv(invoices, AS_OF, holdout_days=90)
-    purchase_model = clv_scores[["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]]
+    purchase_model = clv_probabilities(invoices)
     scores, metrics = churn.score_churn(invoices, AS_OF, 90, purchase_model)
     candidates = candidate_metrics(metrics)
     assert (candidates["fit_status"] == 1).all()
@@ -136,6 +134,42 @@ def test_the_purchase_model_competes_with_its_own_holdout_fit(invoices):
         np.testing.assert_allclose(
             scores["churn_probability"], expected.loc[scores["client_key"]].to_numpy()
         )
+
+
+def clv_probabilities(invoices: pd.DataFrame, holdout_days: int = 90) -> pd.DataFrame:
+    clv = load_python_file("python_models/scoring/int_client_clv.py")
+    clv_scores, _ = clv.score_clv(invoices, AS_OF, holdout_days=holdout_days)
+    return clv_scores[["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]]
+
+
+def purchase_model_status(metrics: pd.DataFrame) -> pd.Series:
+    return metrics.set_index(["model_name", "metric_name"]).loc[
+        ("churn_purchase_model", "fit_status")
+    ]
+
+
+def test_a_purchase_model_that_cannot_score_today_is_not_a_candidate(invoices):
+    """Validated on its holdout fit but without a fit as of the as-of date (int_client_clv fell
+    back), it would win and score every client NULL."""
+    unscored = clv_probabilities(invoices).assign(p_no_purchase_horizon=np.nan)
+    scores, metrics = churn.score_churn(invoices, AS_OF, 90, unscored)
+    status = purchase_model_status(metrics)
+    assert status["metric_value"] == 0 and "did not score every client" in status["message"]
+    assert scores["churn_probability"].notna().all()
+
+
+def test_a_purchase_model_over_another_window_is_not_a_candidate(invoices):
+    """Fitted before as_of - 30 days, its probabilities would have seen 60 days of the
+    validation labels."""
+    _, metrics = churn.score_churn(invoices, AS_OF, 90, clv_probabilities(invoices, 30), 30)
+    status = purchase_model_status(metrics)
+    assert status["metric_value"] == 0 and "cover 30 days" in status["message"]
+
+
+def test_client_keys_of_any_type_meet_the_purchase_model(invoices):
+    numbered = invoices.assign(client_key=invoices["client_key"].str[1:].astype(int))
+    _, metrics = churn.score_churn(numbered, AS_OF, 90, clv_probabilities(numbered))
+    assert purchase_model_status(metrics)["metric_value"] == 1
 
 
 @pytest.mark.parametrize(
@@ -206,11 +240,7 @@ def test_bad_input_falls_back_with_a_name_and_a_reason(invoices, case, with_purc
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if with_purchase_model:
-            clv = load_python_file("python_models/scoring/int_client_clv.py")
-            clv_scores, _ = clv.score_clv(data, AS_OF, holdout_days=90)
-            purchase_model = clv_scores[
-                ["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]
-            ]
+            purchase_model = clv_probabilities(data)
         scores, metrics = churn.score_churn(data, AS_OF, 90, purchase_model)
     status = metrics.set_index(["model_name", "metric_name"]).loc[("churn", "fit_status")]
     assert status["metric_value"] == 0

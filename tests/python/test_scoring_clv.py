@@ -257,28 +257,42 @@ def test_a_one_time_buyer_silent_for_a_year_is_not_certainly_alive():
 
 def test_the_holdout_chooses_the_model_that_predicts_it_better():
     """The holdout is the last holdout_days before the as-of date; both models are fitted on
-    the invoices before it, the lower squared error wins, and the winner's probability of no
-    purchase covers exactly the clients who bought before the holdout."""
+    the invoices before it, the lower squared error wins, and each model's probability of no
+    purchase covers exactly the clients who bought before the holdout. Rows from the as-of date
+    on are not read."""
     invoices = invoices_from(
         *simulate_bgnbd(1500, 0.53, 6.18, 2.0, 1.0, weeks=78, seed=6, modified=True)
     )
-    selected, why_not, measured, predictions = clv.compare_on_holdout(invoices, AS_OF, 90)
-    assert why_not is None
+    later = invoices.head(5).assign(invoice_date=pd.Timestamp(AS_OF) + pd.Timedelta(days=2))
+    selected, measured, predictions = clv.compare_on_holdout(
+        pd.concat([invoices, later]), AS_OF, 90
+    )
     errors = {model: values["holdout_mean_squared_error"] for model, values in measured.items()}
     assert selected == min(errors, key=errors.get)
+    assert clv.compare_on_holdout(invoices, AS_OF, 90)[1] == measured
     cutoff = pd.Timestamp(AS_OF) - pd.Timedelta(days=90)
     before = invoices.loc[pd.to_datetime(invoices["invoice_date"]) < cutoff, "client_key"]
-    assert set(predictions["client_key"]) == set(before)
-    assert predictions["holdout_p_no_purchase"].between(0, 1).all()
+    for model in ("bg_nbd", "mbg_nbd"):
+        assert set(predictions[model]["client_key"]) == set(before)
+        assert predictions[model]["holdout_p_no_purchase"].between(0, 1).all()
 
 
 def test_the_holdout_comparison_says_why_it_cannot_choose():
     late = pd.DataFrame(
         {"client_key": ["a", "b"], "invoice_date": ["2024-12-01"] * 2, "invoice_value": [5.0, 6.0]}
     )
-    selected, why_not, measured, predictions = clv.compare_on_holdout(late, AS_OF, 90)
-    assert selected is None and measured == {} and predictions.empty
-    assert "no purchases before the holdout cutoff 2024-10-03" in why_not
+    selected, measured, predictions = clv.compare_on_holdout(late, AS_OF, 90)
+    assert selected is None and predictions == {}
+    for model in ("bg_nbd", "mbg_nbd"):
+        assert "no purchases before the holdout cutoff 2024-10-03" in measured[model]["reason"]
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        scores, metrics = clv.score_clv(late, AS_OF)
+    status = metrics.set_index(["model_name", "metric_name"])
+    assert status.loc[("mbg_nbd", "holdout_fit_status"), "metric_value"] == 0
+    assert "holdout cutoff" in status.loc[("mbg_nbd", "holdout_fit_status"), "message"]
+    # A column of NULLs keeps its type, or DuckDB would store it as type NULL.
+    assert scores["holdout_p_no_purchase"].dtype == float
 
 
 def one_purchase_each(n):
