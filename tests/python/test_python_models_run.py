@@ -114,7 +114,11 @@ def test_client_dedupe_model_agrees_on_duckdb_and_snowpark(snowpark_session, sta
 SCORING_MODELS = {
     "python_models/scoring/int_client_clv.py": {"annual_discount_rate": "0.1"},
     "python_models/scoring/int_client_churn.py": {"horizon_days": "90"},
-    "python_models/scoring/int_client_segments.py": {"min_segments": "3", "max_segments": "8"},
+    "python_models/scoring/int_client_segments.py": {
+        "min_segments": "3",
+        "max_segments": "8",
+        "horizon_days": "90",
+    },
 }
 
 
@@ -126,6 +130,9 @@ def scoring_inputs(built_warehouse) -> dict[str, pd.DataFrame]:
                 "select * from stage.int_client_invoices order by client_key, invoice_no"
             ).df(),
             "rfm": connection.sql("select * from core.rfm order by client_key").df(),
+            "client_features": connection.sql(
+                "select * from core.client_features order by client_key"
+            ).df(),
         }
 
 
