@@ -41,7 +41,9 @@ segments as (
         sum(monetary) as revenue,
         sum(spend_last_12_months) as revenue_12m,
         avg(clv_12m) as mean_clv_12m,
-        avg(churn_probability) as mean_churn_probability,
+        {#- Over decimals, whose sum is exact: a sum of doubles depends on the order the
+            threads add them, and a rebuild of the same data must give the same table. #}
+        avg(cast(churn_probability as decimal(18, 9))) as mean_churn_probability,
         avg(
             case
                 when recency_days > {{ var('churn_horizon_days') }} then 1.0
