@@ -1,7 +1,7 @@
 {#
-    One row per golden client: who it is (PII masked for sales leadership), its value (RFM),
-    behaviour segment, churn risk and lifetime value, its current owner and the products to
-    offer it next.
+    One row per golden client: who it is (PII masked for sales leadership), its value (RFM
+    cell), behaviour segment (KMeans cluster), churn risk and lifetime value, its current owner
+    and the products to offer it next.
 #}
 with
 
@@ -56,6 +56,7 @@ final as (
         features.avg_basket_value,
         scores.segment_name,
         scores.churn_probability,
+        scores.churn_risk_band,
         scores.p_alive,
         scores.clv_12m,
         assignments.territory_key,

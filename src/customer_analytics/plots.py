@@ -3,9 +3,9 @@
     python -m customer_analytics.plots [--warehouse warehouse.duckdb] [--out assets/plots]
 
 writes segment_scatter.png (clients on the first two principal components of their scaled
-RFM, coloured by segment), clv_distribution.png (12-month CLV per client, log scale, by
-segment) and churn_calibration.png (predicted vs observed churn rate of the chosen churn model
-on its out-of-time validation window).
+segmentation features, coloured by behaviour segment), clv_distribution.png (12-month CLV per
+client, log scale, by behaviour segment) and churn_calibration.png (predicted vs observed churn
+rate of the chosen churn model on its out-of-time validation window).
 `make docs` runs it before `dbt docs generate`; the model descriptions show the images.
 """
 
@@ -30,7 +30,7 @@ def segment_scatter(segments: pd.DataFrame, path: Path) -> None:
     for name, group in segments.groupby("segment_name"):
         axes.scatter(group["pca_1"], group["pca_2"], s=6, alpha=0.5, label=f"{name} ({len(group)})")
     axes.set(
-        title="Client segments (KMeans on scaled RFM)",
+        title="Behaviour segments (KMeans on value, breadth, basket, cancellation, time)",
         xlabel="principal component 1",
         ylabel="principal component 2",
     )

@@ -25,8 +25,10 @@ VIEWS = {
     "v_client_hierarchy": ("region", []),
     "v_assignment_history": ("region", []),
     "v_client_360": ("region", ["email", "phone", "tax_id", "date_of_birth"]),
+    "v_retention_priorities": ("region", ["email", "phone"]),
     "v_product_affinity": (None, []),
     "v_business_metrics": (None, []),
+    "v_segment_summary": (None, []),
 }
 REGIONAL = [view for view, (region, _) in VIEWS.items() if region]
 

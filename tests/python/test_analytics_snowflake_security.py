@@ -76,7 +76,7 @@ def test_snowflake_views_are_secure_granted_and_free_of_duckdb_filters(compiled)
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["path"].startswith("analytics/")
     ]
-    assert len(views) == 9
+    assert len(views) == 11
     for node in views:
         assert node["config"]["materialized"] == "view"
         assert node["config"]["secure"] is True, node["name"]

@@ -117,7 +117,11 @@ SCORING_MODELS = {
         "holdout_days": "90",
     },
     "python_models/scoring/int_client_churn.py": {"horizon_days": "90"},
-    "python_models/scoring/int_client_segments.py": {"min_segments": "3", "max_segments": "8"},
+    "python_models/scoring/int_client_segments.py": {
+        "min_segments": "3",
+        "max_segments": "8",
+        "horizon_days": "90",
+    },
 }
 
 
@@ -132,6 +136,9 @@ def scoring_inputs(built_warehouse) -> dict[str, pd.DataFrame]:
             "int_client_clv": connection.sql(
                 "select * from stage.int_client_clv order by row_type, client_key, model_name,"
                 " metric_name"
+            ).df(),
+            "client_features": connection.sql(
+                "select * from core.client_features order by client_key"
             ).df(),
         }
 

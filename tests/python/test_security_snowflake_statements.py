@@ -146,7 +146,7 @@ def attached_policies(create: str) -> tuple[list[tuple[str, list[str]]], dict[st
 def test_every_analytics_view_is_created_with_its_policies_before_any_grant(captured):
     statements = captured["views"]
     access = declared_access()
-    assert len(access) == 9
+    assert len(access) == 11
     policies = f"{AUDIT}.analytics"
     for view, meta in access.items():
         relation = rf"{AUDIT}\.analytics\.{view}\b"

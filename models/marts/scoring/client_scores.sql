@@ -1,8 +1,10 @@
 {#
     The scores analysts act on, one row per golden client as of the as-of date: churn
     probability (int_client_churn), BG/NBD + Gamma-Gamma lifetime value (int_client_clv) and
-    the KMeans segment (int_client_segments). Each score names the method that produced it, so
-    a fallback (a model that could not be fitted) is visible rather than silent.
+    the behaviour segment (int_client_segments: a KMeans cluster, not the RFM cell of
+    rfm.segment_name). Each score names the method that produced it, so a fallback (a model
+    that could not be fitted) is visible rather than silent. churn_risk_band cuts the churn
+    probability at var('churn_risk_medium_from') and var('churn_risk_high_from').
 #}
 with
 
@@ -34,6 +36,12 @@ final as (
         clients.client_key,
         cast(churn.churn_probability as double) as churn_probability,
         churn.churn_method,
+        case
+            when churn.churn_probability is null then null
+            when churn.churn_probability < {{ var('churn_risk_medium_from') }} then 'low'
+            when churn.churn_probability < {{ var('churn_risk_high_from') }} then 'medium'
+            else 'high'
+        end as churn_risk_band,
         cast(clv.p_alive as double) as p_alive,
         cast(clv.expected_purchases_90d as double) as expected_purchases_90d,
         cast(clv.expected_purchases_12m as double) as expected_purchases_12m,
