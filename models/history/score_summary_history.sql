@@ -23,7 +23,9 @@ summarised as (
         score_name,
         count(*) as clients,
         count(score_value) as scored_clients,
-        avg(score_value) as mean_score,
+        {#- Averaged as decimals: an exact sum, so two builds of the same scores agree to the
+            last bit (a floating-point sum depends on the order threads add rows in). #}
+        avg(cast(score_value as decimal(24, 9))) as mean_score,
         percentile_cont(0.1) within group (order by score_value) as p10_score,
         percentile_cont(0.5) within group (order by score_value) as p50_score,
         percentile_cont(0.9) within group (order by score_value) as p90_score
