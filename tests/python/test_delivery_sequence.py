@@ -102,9 +102,26 @@ def test_every_core_relation_equals_a_full_build_of_the_last_delivery(delivery_s
     expected = content_hashes(full.path, ("core",)) | full.hashes(*INCREMENTAL_STAGING)
     actual = content_hashes(daily.path, ("core",)) | daily.hashes(*INCREMENTAL_STAGING)
     assert len(expected) > 25 and expected.keys() == actual.keys()
-    expected.pop("core.assignments_fact"), actual.pop("core.assignments_fact")
+    # History is state grown by the builds, not a function of the last delivery: assignments_fact
+    # must agree on the current assignments (below); score_drift compares the dates each file
+    # recorded (test_score_drift_compares_the_recorded_deliveries).
+    for name in ("core.assignments_fact", "core.score_drift"):
+        expected.pop(name), actual.pop(name)
     assert {name for name in expected if expected[name] != actual[name]} == set()
     assert daily.rows(CURRENT_ASSIGNMENTS) == full.rows(CURRENT_ASSIGNMENTS)
+
+
+def test_score_drift_compares_the_recorded_deliveries(delivery_sequence):
+    sql = (
+        "select cast(as_of_date as varchar), cast(previous_as_of_date as varchar), psi"
+        " from core.score_drift where score_name = 'churn_probability' order by 1"
+    )
+    # The daily file recorded the first and second deliveries (not the what-if build, nor the
+    # correction, whose as-of date moved back): the second is compared with the first.
+    (first, no_previous, no_psi), (second, previous, psi) = delivery_sequence.daily.rows(sql)
+    assert (no_previous, no_psi) == (None, None)
+    assert first < CORRECTION_CUTOFF < second and previous == first and psi >= 0
+    assert delivery_sequence.full.rows(sql) == [(CORRECTION_CUTOFF, None, None)]
 
 
 def test_history_refuses_an_earlier_date_unless_rewound(delivery_sequence):

@@ -32,13 +32,18 @@ STEPS = ["first", "correction"]
 INCREMENTAL_STAGING = ["stage.base_crm__transactions", "stage.stg_crm__transactions_rejected"]
 # What is compared where a relation's whole content would not be: assignments_fact's history is
 # state grown by the steps, not a function of the last delivery, so only the current
-# assignments must agree; base_crm__transactions' raw_checksum is an unsigned 64-bit hash that
-# fakesnow's server cannot send (its Arrow encoding stops at 2^63).
+# assignments must agree (score_drift likewise: its latest date); base_crm__transactions'
+# raw_checksum is an unsigned 64-bit hash that fakesnow's server cannot send (its Arrow
+# encoding stops at 2^63).
 COMPARED = {
     "stage.base_crm__transactions": "select * exclude (raw_checksum) from {db}{relation}",
     "core.assignments_fact": (
         "select client_key, territory_key, advisor_key, tier, rule_id from {db}{relation}"
         " where is_current"
+    ),
+    "core.score_drift": (
+        "select score_name, as_of_date, clients, scored_clients, mean_score, p50_score"
+        " from {db}{relation} where as_of_date = (select max(as_of_date) from {db}{relation})"
     ),
 }
 # fakesnow's server returns a NULL TIMESTAMP_NTZ as 1970-01-01 00:00:00 (its in-process mode and
