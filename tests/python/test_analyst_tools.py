@@ -175,6 +175,7 @@ def test_docs_site_generates_with_views_exposures_and_plots(docs_site):
         "client_360_dashboard",
         "territory_workload_dashboard",
         "business_health_dashboard",
+        "retention_dashboard",
     }
     client_360 = "model.customer_analytics.v_client_360"
     assert client_360 in catalog["nodes"]
