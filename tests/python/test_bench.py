@@ -1,14 +1,17 @@
 """The benchmarks' own moving parts on small inputs: the late-delivery file run_benchmarks.py
-appends; the pandas baseline, which must clean the committed sample exactly as staging does; and
-the dedupe benchmark's FEBRL files as raw files of our contract, its ground truth and its scores
-(no download: FEBRL-shaped files are written here)."""
+appends, its targets and report; the content hashes of bench/core_hashes.py; the pandas
+baseline, which must clean the committed sample exactly as staging does; and the dedupe
+benchmark's FEBRL files as raw files of our contract, its ground truth and its scores (no
+download: FEBRL-shaped files are written here)."""
 
 from __future__ import annotations
 
 import csv
+import json
 
 import duckdb
 import pandas as pd
+import pytest
 from conftest import SAMPLE_DIR, load_python_file
 
 
@@ -48,6 +51,191 @@ def test_pandas_baseline_cleans_the_sample_like_staging(built_warehouse, tmp_pat
     assert rows["raw_transactions"] == 100_000
     assert (rows["clean_transactions"], rows["rejected_transactions"]) == (staged, rejected)
     assert 3 <= rows["segments"] <= 8 and set(result["steps"]) == {"load", "clean", "rfm", "kmeans"}
+    # The +rfm path is compared with these steps: a renamed step would break the sum.
+    bench = load_python_file("bench/run_benchmarks.py")
+    assert set(bench.PANDAS_RFM_STEPS) == {"load", "clean", "rfm"}
+    assert bench.rfm_steps_seconds(result["steps"]) == round(
+        result["steps"]["load"] + result["steps"]["clean"] + result["steps"]["rfm"], 2
+    )
+
+
+def scale_result(full_s, rss_mb, rfm_path_s, pandas_steps, load_s):
+    """One scale of a report as bench_scale writes it, with only the fields the report reads."""
+    bench = load_python_file("bench/run_benchmarks.py")
+    nodes = [
+        {
+            "node": "model.customer_analytics.int_clients_clustered",
+            "status": "success",
+            "seconds": 4.0,
+        },
+        {"node": "test.customer_analytics.unique_rfm_client_id", "status": "pass", "seconds": 0.5},
+    ]
+    run = {"node_seconds_by_type": {"model": 4.0, "test": 0.5}, "nodes": nodes}
+    result = {
+        "size": {"clients": 1, "transactions": 10_000_000},
+        "rfm_path": {"wall_s": rfm_path_s, "peak_rss_mb": 900},
+        "full_build": {"wall_s": full_s, "peak_rss_mb": rss_mb, **run},
+        "incremental_transactions_load": {"wall_s": load_s},
+        "build_after_append": {"wall_s": full_s - 10},
+    }
+    if pandas_steps:
+        result["pandas_baseline"] = {
+            "wall_s": sum(pandas_steps.values()),
+            "rfm_steps_s": bench.rfm_steps_seconds(pandas_steps),
+            "steps": pandas_steps,
+        }
+    return result
+
+
+def test_checks_judge_each_issue_20_target_at_its_bound():
+    bench = load_python_file("bench/run_benchmarks.py")
+    pandas = {"load": 10.0, "clean": 55.0, "rfm": 5.0, "kmeans": 30.0}
+    scales = {
+        # 90 s and 3 GB exactly meet their bounds; 70 s of pandas over 20 s is 3.5 times.
+        "L": scale_result(90.0, 3072, 20.0, pandas, 9.5),
+        "XL": scale_result(500.0, 3200, 80.0, None, 40.0),
+    }
+
+    found = bench.checks(scales)
+
+    assert found == {
+        "L_build_s": [90.0, True],
+        "L_rfm_path_s": [20.0, True],
+        "L_rfm_speedup": [3.5, True],
+        "L_peak_rss_gb": [3.0, True],
+        "L_increment_share": [0.106, False],
+        "XL_peak_rss_gb": [3.12, False],
+        "XL_over_L": [5.56, False],
+    }
+    assert found.keys() == bench.TARGETS.keys()
+    # The kmeans step is not part of what the +rfm path does.
+    assert scales["L"]["pandas_baseline"]["rfm_steps_s"] == 70.0
+
+    slower = bench.checks({"L": scale_result(90.1, 3100, 25.1, pandas, 9.0)})
+    assert {name: met for name, (_, met) in slower.items()} == {
+        "L_build_s": False,
+        "L_rfm_path_s": False,
+        "L_rfm_speedup": False,
+        "L_peak_rss_gb": False,
+        "L_increment_share": True,
+    }
+
+
+def test_a_stopped_xl_run_misses_its_target_and_the_rest_is_not_measured():
+    bench = load_python_file("bench/run_benchmarks.py")
+    xl = {"size": bench.SCALES["XL"], "failed": "dbt build failed with 1, peak RSS 9,000 MB"}
+    scales = {"L": scale_result(80.0, 2048, 20.0, None, 5.0), "XL": xl}
+
+    found = bench.checks(scales)
+
+    assert found["L_rfm_speedup"] == [None, None]  # no baseline at L in this report
+    assert found["XL_peak_rss_gb"] == [None, False]
+    assert found["XL_over_L"] == [None, None]
+    report = bench.markdown({"scales": scales, "checks": found})
+    assert "At XL the run stopped: dbt build failed with 1, peak RSS 9,000 MB" in report
+    assert "- XL_peak_rss_gb: — (target ≤ 3), **missed**" in report
+    assert "- L_rfm_speedup: — (target ≥ 3.5), not measured" in report
+    assert "| XL |" not in report
+
+
+def test_markdown_puts_the_rfm_path_beside_the_pandas_steps_that_do_the_same():
+    bench = load_python_file("bench/run_benchmarks.py")
+    pandas = {"load": 1.0, "clean": 4.0, "rfm": 1.0, "kmeans": 2.0}
+    scales = {"S": scale_result(30.0, 500, 12.0, pandas, 6.0)}
+
+    report = bench.markdown({"scales": scales, "checks": bench.checks(scales)})
+
+    lines = report.splitlines()
+    # The main table: the whole baseline (8 s) over the full build (30 s).
+    assert "| S | 10,000,000 | 30.0 | 500 | 4.0 | 6.0 | 20.0 | 8.0 | 0.27 |" in lines
+    # The +rfm path: load + clean + rfm (6 s) over the path's 12 s.
+    assert "| S | 12.0 | 900 | 6.0 | 0.5 |" in lines
+    assert "`dbt build --select +rfm --resource-type seed model`" in report
+    assert report.rstrip().endswith("Targets (issue 20):")  # no L or XL: nothing judged
+
+
+# --- bench/core_hashes.py on small DuckDB files -------------------------------------------------
+
+ROWS = [(1, "ann", 10.5, None), (2, None, 0.0, "2024-01-02"), (3, "cy", -4.25, "2024-03-04")]
+
+
+def warehouse_with(path, rows, columns="id integer, name varchar, amount decimal(18, 2), day date"):
+    """A `core` schema with one table of these rows and a view that, like the analytics views,
+    answers only when the session names a role."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(f"create schema core; create table core.lines ({columns})")
+        connection.executemany(
+            "insert into core.lines by name select ? as id, ? as name, ? as amount, ? as day", rows
+        )
+        connection.execute(
+            "create view core.guarded as select id, amount from core.lines"
+            " where getvariable('analytics_role') = 'DATA_ENGINEER'"
+        )
+    return path
+
+
+def test_core_hashes_ignore_row_order_and_see_one_changed_value(tmp_path):
+    hashes = load_python_file("bench/core_hashes.py")
+    first = hashes.relation_hashes(warehouse_with(tmp_path / "a.duckdb", ROWS))
+    reordered = hashes.relation_hashes(warehouse_with(tmp_path / "b.duckdb", ROWS[::-1]))
+    changed_rows = [ROWS[0], (2, None, 0.01, "2024-01-02"), ROWS[2]]
+    changed = hashes.relation_hashes(warehouse_with(tmp_path / "c.duckdb", changed_rows))
+    # A NULL is a value of its own: '' instead of it changes the hash.
+    emptied = [ROWS[0], (2, "", 0.0, "2024-01-02"), ROWS[2]]
+    no_null = hashes.relation_hashes(warehouse_with(tmp_path / "d.duckdb", emptied))
+
+    assert first["relations"] == reordered["relations"]
+    assert first["relations"]["core.guarded"]["rows"] == 3  # the view answered
+    assert hashes.differences(first, reordered) == []
+    assert hashes.differences(changed, first) == [
+        "core.guarded: hash differ (rows 3 vs 3)",
+        "core.lines: hash differ (rows 3 vs 3)",
+    ]
+    assert hashes.differences(no_null, first) == ["core.lines: hash differ (rows 3 vs 3)"]
+
+
+def test_core_hashes_see_a_duplicated_row_and_the_columns_order_and_types(tmp_path):
+    hashes = load_python_file("bench/core_hashes.py")
+    first = hashes.relation_hashes(warehouse_with(tmp_path / "a.duckdb", ROWS))
+    twice = hashes.relation_hashes(warehouse_with(tmp_path / "b.duckdb", ROWS + ROWS[:1]))
+    swapped = warehouse_with(
+        tmp_path / "c.duckdb", ROWS, "name varchar, id integer, amount decimal(18, 2), day date"
+    )
+    wider = warehouse_with(
+        tmp_path / "d.duckdb", ROWS, "id bigint, name varchar, amount decimal(18, 2), day date"
+    )
+
+    assert hashes.differences(twice, first)[1] == "core.lines: rows, hash differ (rows 4 vs 3)"
+    assert hashes.differences(hashes.relation_hashes(swapped), first) == [
+        "core.lines: hash, columns differ (rows 3 vs 3)"
+    ]
+    # DuckDB hashes 1::bigint like 1::integer: only the column list tells them apart.
+    assert hashes.differences(hashes.relation_hashes(wider), first) == [
+        "core.guarded: columns differ (rows 3 vs 3)",
+        "core.lines: columns differ (rows 3 vs 3)",
+    ]
+
+
+def test_core_hashes_compare_exits_non_zero_on_any_difference(tmp_path, capsys):
+    hashes = load_python_file("bench/core_hashes.py")
+    before = warehouse_with(tmp_path / "before.duckdb", ROWS)
+    saved = tmp_path / "before.json"
+    assert hashes.main([str(before), "--json", str(saved)]) == 0
+    after = warehouse_with(tmp_path / "after.duckdb", ROWS[::-1])
+    with duckdb.connect(str(after)) as connection:
+        connection.execute("create table core.extra as select 1 as x")
+
+    assert hashes.main([str(after), "--compare", str(saved)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "core.extra: only in the first"
+
+    # A run_benchmarks report holds the hashes of a scale: it compares like the file itself.
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"scales": {"M": {"core_hashes": json.loads(saved.read_text())}}}))
+    assert hashes.main([str(before), "--compare", str(report)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "all 2 relations equal"
+    assert hashes.main([str(report), "--compare", str(saved)]) == 0
+    with pytest.raises(SystemExit):
+        hashes.main([str(before), "--schema", "analytics"])
 
 
 FEBRL_HEADER = (
