@@ -26,8 +26,8 @@
 {%- endmacro %}
 
 {# Fingerprint over the raw_<column> copies of a raw table's contract columns. #}
-{% macro raw_row_hash(table_name) -%}
-    {{ row_hash(raw_column_names(table_name, 'raw_')) }}
+{% macro raw_row_hash(table_name, prefix='raw_') -%}
+    {{ row_hash(raw_column_names(table_name, prefix)) }}
 {%- endmacro %}
 
 {# Checksum (macro row_checksum) over a raw table's contract columns, named with the prefix. #}

@@ -9,24 +9,20 @@ clients as (
     select * from {{ ref('client_dim') }}
 ),
 
-xref as (
-    select * from {{ ref('client_xref') }}
-),
-
-transactions as (
-    select * from {{ ref('stg_crm__transactions') }}
-    where not is_non_product
+{# The fact already carries each line's golden client: resolving client ids again from the
+    staged lines cost a second pass over every line. #}
+lines as (
+    select * from {{ ref('fct_transactions') }}
+    where client_key is not null and not is_non_product
 ),
 
 dated_lines as (
     select
-        xref.client_key,
-        transactions.line_amount,
-        transactions.invoice_date,
+        client_key,
+        net_amount as line_amount,
+        invoice_date,
         {{ as_of_date() }} as as_of_date
-    from transactions
-    inner join xref
-        on transactions.client_id = xref.source_client_id
+    from lines
 ),
 
 windowed as (

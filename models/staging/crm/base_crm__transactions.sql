@@ -19,6 +19,8 @@
     on_schema_change='fail',
     post_hook="{{ delete_vanished_raw_lines('transactions') }}",
 ) }}
+{%- set raw_columns = raw_column_names('transactions', 'raw_') %}
+{%- set one_column_sets = '(' ~ raw_columns | join('), (') ~ ')' %}
 
 with
 
@@ -37,37 +39,82 @@ checksum_changes as (
 ),
 {% endif %}
 
-checksummed as (
+lines_to_type as (
     select
         *,
         {{ raw_row_checksum('transactions') }} as raw_checksum
     from raw_transactions
+    {% if is_incremental() %}
+    where
+        {{ raw_row_checksum('transactions') }}
+        in (select checksum_changes.raw_checksum from checksum_changes)
+    {% endif %}
 ),
 
-typed as (
+{# Text values repeat millions of times (a few thousand descriptions and prices, a few hundred
+    thousand client ids and invoice dates at 10 M lines): each distinct value is cleaned once, in
+    one pass over the lines, and joined back. Every cleaning rule maps NULL to NULL, so a NULL
+    raw value needs no entry. #}
+raw_values as (
+    {# sqlfluff's duckdb dialect does not parse grouping sets; DuckDB and Snowflake run them. #}
+    select {{ raw_columns | join(', ') }}
+    from lines_to_type
+    group by grouping sets ({{ one_column_sets }})  -- noqa: PRS
+),
+
+{% for column, (typed_column, cleaned) in transaction_cleaning_rules().items() %}
+{{ column }}_values as (
     select
-        *,
-        {{ raw_row_hash('transactions') }} as row_hash,
-        upper({{ clean_text('raw_invoice_no') }}) as invoice_no,
-        upper({{ clean_text('raw_stock_code') }}) as stock_code,
-        {{ clean_description('raw_description') }} as description,
-        {{ parse_integer('raw_quantity') }} as quantity,
-        {{ parse_decimal('raw_unit_price', 18, 4) }} as unit_price,
-        {{ parse_timestamp('raw_invoice_date') }} as invoice_at,
-        {{ clean_text('raw_client_id') }} as client_id,
-        {{ clean_text('raw_country') }} as country
-    from checksummed
-    {% if is_incremental() %}
-    where raw_checksum in (select checksum_changes.raw_checksum from checksum_changes)
-    {% endif %}
+        raw_{{ column }},
+        {{ cleaned }} as {{ typed_column }}
+    from raw_values
+    where raw_{{ column }} is not null
+),
+
+{% endfor %}
+{# Exact duplicates share a checksum: a hash group-by finds the few repeated lines, and only
+    those are numbered copy by copy (a window over every line cost a sort of all of them). #}
+repeated_checksums as (
+    select raw_checksum
+    from lines_to_type
+    group by raw_checksum
+    having count(*) > 1
 ),
 
 numbered as (
     select
-        *,
-        row_number() over (partition by row_hash order by row_hash) as row_occurrence,
-        left(invoice_no, 1) = 'C' as is_cancellation
-    from typed
+        lines_to_type.*,
+        1 as row_occurrence
+    from lines_to_type
+    where lines_to_type.raw_checksum not in (
+            select repeated_checksums.raw_checksum from repeated_checksums
+        )
+    union all
+    select
+        lines_to_type.*,
+        row_number() over (
+            partition by {{ raw_column_names('transactions', 'lines_to_type.raw_') | join(', ') }}
+            order by lines_to_type.raw_checksum
+        ) as row_occurrence
+    from lines_to_type
+    where lines_to_type.raw_checksum in (
+            select repeated_checksums.raw_checksum from repeated_checksums
+        )
+),
+
+typed as (
+    select
+        numbered.*,
+        {{ raw_row_hash('transactions', 'numbered.raw_') }} as row_hash,
+        {%- for column, (typed_column, _) in transaction_cleaning_rules().items() %}
+        {{ column }}_values.{{ typed_column }},
+        {%- endfor %}
+        left(invoice_no_values.invoice_no, 1) = 'C' as is_cancellation
+    from numbered
+    {% for column in transaction_cleaning_rules() %}
+    left join {{ column }}_values
+        on numbered.raw_{{ column }} = {{ column }}_values.raw_{{ column }}
+    {% endfor %}
 ),
 
 checked as (
@@ -92,7 +139,7 @@ checked as (
             when not is_cancellation and quantity < 0
                 then 'negative_quantity_without_cancellation'
         end as reject_reason
-    from numbered
+    from typed
 ),
 
 final as (
