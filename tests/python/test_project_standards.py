@@ -75,7 +75,7 @@ def test_every_model_has_a_key_test(manifest, nodes):
         test["attached_node"]
         for test in manifest["nodes"].values()
         if test["resource_type"] == "test"
-        and (test.get("test_metadata") or {}).get("name") in ("unique", "unique_combination")
+        and (test.get("test_metadata") or {}).get("name") in ("unique", "unique_combination", "key_and_row_rules")
     }
     models = [node for node in nodes if node["resource_type"] == "model"]
     assert [node["name"] for node in models if node["unique_id"] not in keyed] == []
