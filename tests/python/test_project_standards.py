@@ -70,15 +70,53 @@ def test_every_documented_column_has_a_description(nodes):
     assert missing == []
 
 
+KEY_TESTS = ("unique", "unique_combination", "key_and_row_rules")
+
+
 def test_every_model_has_a_key_test(manifest, nodes):
     keyed = {
         test["attached_node"]
         for test in manifest["nodes"].values()
         if test["resource_type"] == "test"
-        and (test.get("test_metadata") or {}).get("name") in ("unique", "unique_combination", "key_and_row_rules")
+        and (test.get("test_metadata") or {}).get("name") in KEY_TESTS
     }
     models = [node for node in nodes if node["resource_type"] == "model"]
     assert [node["name"] for node in models if node["unique_id"] not in keyed] == []
+
+
+LINE_KEYS = ("transaction_line_key", "transaction_line_id")
+
+
+def test_python_models_read_aggregates_not_invoice_lines(manifest, nodes):
+    """Python models pull their whole input into memory: they read invoice- or client-level
+    relations prepared in SQL, never a relation with a row per invoice line (one keyed by a line
+    key, or read straight from the raw transactions file)."""
+    keyed_on = defaultdict(set)
+    for test in manifest["nodes"].values():
+        metadata = test.get("test_metadata") or {}
+        if test["resource_type"] == "test" and test.get("attached_node"):
+            kwargs = metadata.get("kwargs") or {}
+            keyed_on[test["attached_node"]] |= {kwargs.get("column_name"), kwargs.get("key")}
+    line_level = {
+        node["unique_id"]
+        for node in nodes
+        if keyed_on[node["unique_id"]] & set(LINE_KEYS)
+        or "source.customer_analytics.crm.transactions" in node["depends_on"].get("nodes", [])
+    }
+    assert {"fct_transactions", "stg_crm__transactions", "base_crm__transactions"} <= {
+        manifest["nodes"][unique_id]["name"] for unique_id in line_level
+    }
+    python_models = [node for node in nodes if node.get("language") == "python"]
+    assert len(python_models) >= 4
+    reads = {
+        node["name"]: sorted(
+            manifest["nodes"][parent]["name"]
+            for parent in node["depends_on"]["nodes"]
+            if parent in line_level
+        )
+        for node in python_models
+    }
+    assert reads == {node["name"]: [] for node in python_models}
 
 
 def test_core_models_enforce_contracts(nodes):
