@@ -160,9 +160,15 @@ def _client_features(invoices: ClientInvoices, cutoff) -> tuple[pd.DataFrame, np
         }
     )
     clients = before.groupby("client")
-    purchase_days = (
-        before[["client", "invoice_day"]].drop_duplicates().sort_values(["client", "invoice_day"])
+    purchase_days = before[["client", "invoice_day"]].drop_duplicates()
+    # score_churn passes rows in client and day order, so they usually are sorted already (and
+    # distinct now): then sorting would return them unchanged.
+    client, day = purchase_days["client"].to_numpy(), purchase_days["invoice_day"].to_numpy()
+    ordered = np.all(
+        (client[1:] > client[:-1]) | ((client[1:] == client[:-1]) & (day[1:] > day[:-1]))
     )
+    if not ordered:
+        purchase_days = purchase_days.sort_values(["client", "invoice_day"])
     gaps = purchase_days.groupby("client")["invoice_day"].diff()
     rhythm = gaps.groupby(purchase_days["client"]).agg(["mean", "std"])
     recent = before["days_before"] <= 90
