@@ -27,6 +27,7 @@ tested in tests/python/test_scoring_churn.py:
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -66,22 +67,27 @@ FEATURES = [
 ]
 
 
+# Also in int_client_clv.py.
 def sort_codes(values: pd.Series) -> np.ndarray:
     """Integer codes ordered like the values, missing values last, as sort_values orders them."""
     codes, uniques = pd.factorize(values, sort=True)
     return np.where(codes < 0, len(uniques), codes)
 
 
-def sorted_rows(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """frame.sort_values(columns): the same rows in the same (stable) order, but the last column
-    is only ranked among rows tied on all the others. Ranking a million near-unique invoice
-    numbers is most of what sort_values costs, and they only break ties within a client's day."""
-    leading = [sort_codes(frame[column]) for column in columns[:-1]]
+def sort_order(frame: pd.DataFrame, columns: list[str], first_codes=None) -> np.ndarray:
+    """Positions that order frame as frame.sort_values(columns) does (stable), but the last
+    column is only ranked among rows tied on all the others. Ranking a million near-unique
+    invoice numbers is most of what sort_values costs, and they only break ties within a
+    client's day. ``first_codes``: sort_codes of the first column, when the caller has them."""
+    leading = [
+        first_codes if number == 0 and first_codes is not None else sort_codes(frame[column])
+        for number, column in enumerate(columns[:-1])
+    ]
     group = np.ravel_multi_index(leading, [len(frame) + 1] * len(leading))
     tied = pd.Series(group).duplicated(keep=False).to_numpy()
     last = np.zeros(len(frame), dtype=np.int64)
     last[tied] = sort_codes(frame[columns[-1]][tied])
-    return frame.take(np.lexsort([last, *leading[::-1]]))
+    return np.lexsort([last, *leading[::-1]])
 
 
 # Also in int_client_clv.py: Snowflake runs each model file alone, so they cannot share a module.
@@ -96,6 +102,33 @@ def day_numbers(dates) -> np.ndarray:
     return array.astype("datetime64[D]").astype(np.int64)
 
 
+class ClientInvoices(NamedTuple):
+    """Invoices as arrays, for the three windows and two label horizons that each read them:
+    client codes in client_key order (-1 without a key; ``client_keys[client]`` is each row's
+    key), invoice numbers as codes (NaN without one), calendar day numbers, values and product
+    counts. Hashing a million key and invoice number strings once instead of once per window."""
+
+    client: np.ndarray
+    client_keys: np.ndarray
+    invoice: np.ndarray
+    day: np.ndarray
+    value: np.ndarray
+    product_count: object
+
+
+def client_invoices(invoices: pd.DataFrame) -> ClientInvoices:
+    client, client_keys = pd.factorize(invoices["client_key"].to_numpy(), sort=True)
+    invoice = pd.factorize(invoices["invoice_no"].to_numpy())[0]
+    return ClientInvoices(
+        client,
+        client_keys,
+        np.where(invoice < 0, np.nan, invoice),
+        day_numbers(invoices["invoice_date"]),
+        invoices["invoice_value"].array.astype(float),
+        invoices["product_count"].array,
+    )
+
+
 def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
     """Features per client as of ``cutoff``, from invoices dated strictly before it.
 
@@ -104,28 +137,38 @@ def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
     Inter-purchase statistics need two (mean) or three (spread) purchase days; without them
     they are -1, which the trees can separate from any real gap.
     """
+    return _client_features(client_invoices(invoices), cutoff)[0]
+
+
+def _client_features(invoices: ClientInvoices, cutoff) -> tuple[pd.DataFrame, np.ndarray]:
+    """client_features and each row's client code."""
     cutoff = day_numbers(cutoff)
-    days = day_numbers(invoices["invoice_date"])
-    kept = (days < cutoff) & invoices["client_key"].notna().to_numpy()
+    days = invoices.day
+    kept = (days < cutoff) & (invoices.client >= 0)
     if not kept.any():
-        return pd.DataFrame(columns=["client_key", *FEATURES])
-    # Grouped by integer codes in client_key order: hashing a million key strings once instead
-    # of once per aggregate; rows keep their order within each client, so sums are unchanged.
-    client, client_keys = pd.factorize(invoices["client_key"].to_numpy()[kept], sort=True)
+        return pd.DataFrame(columns=["client_key", *FEATURES]), np.zeros(0, dtype=np.int64)
+    # Grouped by integer codes in client_key order; rows keep their order within each client,
+    # so sums are unchanged. Distinct invoice numbers are counted on their codes.
     before = pd.DataFrame(
         {
-            "client": client,
-            "invoice_no": invoices["invoice_no"].array[kept],
+            "client": invoices.client[kept],
+            "invoice_no": invoices.invoice[kept],
             "invoice_day": days[kept],
-            "invoice_value": invoices["invoice_value"].array[kept].astype(float),
-            "product_count": invoices["product_count"].array[kept],
+            "invoice_value": invoices.value[kept],
+            "product_count": invoices.product_count[kept],
             "days_before": cutoff - days[kept],
         }
     )
     clients = before.groupby("client")
-    purchase_days = (
-        before[["client", "invoice_day"]].drop_duplicates().sort_values(["client", "invoice_day"])
+    purchase_days = before[["client", "invoice_day"]].drop_duplicates()
+    # score_churn passes rows in client and day order, so they usually are sorted already (and
+    # distinct now): then sorting would return them unchanged.
+    client, day = purchase_days["client"].to_numpy(), purchase_days["invoice_day"].to_numpy()
+    ordered = np.all(
+        (client[1:] > client[:-1]) | ((client[1:] == client[:-1]) & (day[1:] > day[:-1]))
     )
+    if not ordered:
+        purchase_days = purchase_days.sort_values(["client", "invoice_day"])
     gaps = purchase_days.groupby("client")["invoice_day"].diff()
     rhythm = gaps.groupby(purchase_days["client"]).agg(["mean", "std"])
     recent = before["days_before"] <= 90
@@ -161,7 +204,11 @@ def client_features(invoices: pd.DataFrame, cutoff) -> pd.DataFrame:
         "recency_vs_rhythm": -1.0,
     }
     features = features.fillna(fill)[FEATURES].astype(float).sort_index()
-    return features.set_axis(client_keys[features.index]).rename_axis("client_key").reset_index()
+    codes = features.index.to_numpy()
+    return (
+        features.set_axis(invoices.client_keys[codes]).rename_axis("client_key").reset_index(),
+        codes,
+    )
 
 
 def churn_labels(
@@ -173,6 +220,18 @@ def churn_labels(
     in_window = (days >= cutoff) & (days < cutoff + horizon_days)
     bought = set(invoices.loc[in_window, "client_key"])
     return pd.Series([0 if client in bought else 1 for client in clients], index=clients.index)
+
+
+def _churn_labels(
+    invoices: ClientInvoices, codes: np.ndarray, index: pd.Index, cutoff, horizon_days: int
+) -> pd.Series:
+    """churn_labels for the clients with these codes (index: the labels' index)."""
+    cutoff = day_numbers(cutoff)
+    days = invoices.day
+    in_window = (days >= cutoff) & (days < cutoff + horizon_days) & (invoices.client >= 0)
+    bought = np.zeros(len(invoices.client_keys), dtype=bool)
+    bought[invoices.client[in_window]] = True
+    return pd.Series(np.where(bought[codes], 0, 1), index=index)
 
 
 def unusable_labels(labels: pd.Series, window: str) -> str | None:
@@ -334,20 +393,34 @@ def score_churn(
     validation_cutoff = as_of - np.timedelta64(horizon_days, "D")
     training_cutoff = validation_cutoff - np.timedelta64(horizon_days, "D")
     # Sorted first so float sums, and hence the model, do not depend on the order rows arrive in.
-    invoices = sorted_rows(invoices, ["client_key", "invoice_date", "invoice_no"])
+    # The arrays are read once and put in that order (invoice numbers' codes are only counted).
+    arrays = client_invoices(invoices)
+    order = sort_order(
+        invoices,
+        ["client_key", "invoice_date", "invoice_no"],
+        np.where(arrays.client < 0, len(arrays.client_keys), arrays.client),
+    )
+    arrays = ClientInvoices(
+        arrays.client[order],
+        arrays.client_keys,
+        arrays.invoice[order],
+        arrays.day[order],
+        arrays.value[order],
+        arrays.product_count[order],
+    )
     if purchase_model is None:
         purchase_model = pd.DataFrame(
             columns=["client_key", "holdout_p_no_purchase", "p_no_purchase_horizon"]
         )
     # Keys as text on both sides, as int_client_clv writes them.
     purchase_model = purchase_model.set_index(purchase_model["client_key"].astype(str))
-    training = client_features(invoices, training_cutoff)
-    training_labels = churn_labels(invoices, training["client_key"], training_cutoff, horizon_days)
-    validation = client_features(invoices, validation_cutoff)
-    validation_labels = churn_labels(
-        invoices, validation["client_key"], validation_cutoff, horizon_days
+    training, codes = _client_features(arrays, training_cutoff)
+    training_labels = _churn_labels(arrays, codes, training.index, training_cutoff, horizon_days)
+    validation, codes = _client_features(arrays, validation_cutoff)
+    validation_labels = _churn_labels(
+        arrays, codes, validation.index, validation_cutoff, horizon_days
     )
-    current = client_features(invoices, as_of)
+    current = _client_features(arrays, as_of)[0]
     current_keys = current["client_key"].astype(str)
     purchase_model_blocker = None
     if purchase_model.empty:

@@ -97,6 +97,50 @@ def day_numbers(dates) -> np.ndarray:
     return array.astype("datetime64[D]").astype(np.int64)
 
 
+# Also in int_client_churn.py.
+def sort_codes(values: pd.Series) -> np.ndarray:
+    """Integer codes ordered like the values, missing values last, as sort_values orders them."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+def sort_order(frame: pd.DataFrame, columns: list[str], first_codes=None) -> np.ndarray:
+    """Positions that order frame as frame.sort_values(columns) does (stable), but the last
+    column is only ranked among rows tied on all the others. Ranking a million near-unique
+    invoice numbers is most of what sort_values costs, and they only break ties within a
+    client's day. ``first_codes``: sort_codes of the first column, when the caller has them."""
+    leading = [
+        first_codes if number == 0 and first_codes is not None else sort_codes(frame[column])
+        for number, column in enumerate(columns[:-1])
+    ]
+    group = np.ravel_multi_index(leading, [len(frame) + 1] * len(leading))
+    tied = pd.Series(group).duplicated(keep=False).to_numpy()
+    last = np.zeros(len(frame), dtype=np.int64)
+    last[tied] = sort_codes(frame[columns[-1]][tied])
+    return np.lexsort([last, *leading[::-1]])
+
+
+class InvoiceArrays(NamedTuple):
+    """Invoices as arrays, for the steps that each read them: client codes in client_key
+    order (keys as text, ``client_keys[client]`` is each row's key), calendar day numbers and
+    values. Hashing a million key strings once instead of once per step."""
+
+    client: np.ndarray
+    client_keys: np.ndarray
+    day: np.ndarray
+    value: np.ndarray
+
+
+def invoice_arrays(invoices: pd.DataFrame) -> InvoiceArrays:
+    client, client_keys = pd.factorize(invoices["client_key"].astype(str), sort=True)
+    return InvoiceArrays(
+        client,
+        np.asarray(client_keys),
+        day_numbers(invoices["invoice_date"]),
+        pd.to_numeric(invoices["invoice_value"], errors="coerce").astype(float).to_numpy(),
+    )
+
+
 def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     """Per client: x, t_x and T in weeks, and the mean value of its repeat purchase days.
 
@@ -104,23 +148,19 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
     date are a caller error (the warehouse never passes them), so they raise. Clients without a
     repeat purchase have monetary_value 0.
     """
+    return _repeat_purchase_summary(invoice_arrays(invoices), as_of_date)
+
+
+def _repeat_purchase_summary(arrays: InvoiceArrays, as_of_date) -> pd.DataFrame:
     as_of = day_numbers(as_of_date)
-    dates = day_numbers(invoices["invoice_date"])
-    if (dates >= as_of).any():
+    if (arrays.day >= as_of).any():
         raise ValueError(
             f"invoices on or after the as-of date {as_of.astype('datetime64[D]')} were passed"
         )
-    # Grouped by integer codes in client_key order: hashing the key strings once instead of once
-    # per grouping; rows keep their order within each group, so sums are unchanged.
-    client, client_keys = pd.factorize(invoices["client_key"].astype(str), sort=True)
+    # Grouped by integer codes in client_key order; rows keep their order within each group, so
+    # sums are unchanged.
     days = (
-        pd.DataFrame(
-            {
-                "client": client,
-                "day": dates,
-                "value": pd.to_numeric(invoices["invoice_value"], errors="coerce").astype(float),
-            }
-        )
+        pd.DataFrame({"client": arrays.client, "day": arrays.day, "value": arrays.value})
         .groupby(["client", "day"], as_index=False)["value"]
         .sum()
         .sort_values(["client", "day"])
@@ -148,35 +188,53 @@ def repeat_purchase_summary(invoices: pd.DataFrame, as_of_date) -> pd.DataFrame:
         }
     )
     summary = summary.sort_index()
-    return summary.set_axis(client_keys[summary.index]).rename_axis("client_key").reset_index()
+    return (
+        summary.set_axis(arrays.client_keys[summary.index]).rename_axis("client_key").reset_index()
+    )
 
 
-def purchase_log_likelihood(params, x, t_x, big_t, model: str = "bg_nbd") -> np.ndarray:
+def distinct_values(*arrays) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Per array its distinct values and where each element's value sits among them
+    (np.unique with return_inverse): x has a few hundred distinct values and t_x and T about a
+    thousand among 200,000 clients, so a fit computes this once, not once per optimiser step."""
+    return tuple(np.unique(values, return_inverse=True) for values in arrays)
+
+
+def purchase_log_likelihood(
+    params, x, t_x, big_t, model: str = "bg_nbd", distinct=None
+) -> np.ndarray:
     """Per-client log-likelihood, in logs so large x cannot overflow: BG/NBD (FHL 2005 eq. 6) or
     MBG/NBD (Batislam et al. 2007), where a client may also drop out right after the first
-    purchase, so the dropped-after-the-last-purchase term exists for x = 0 too."""
+    purchase, so the dropped-after-the-last-purchase term exists for x = 0 too.
+
+    ``distinct`` is ``distinct_values(x, t_x, big_t)`` when the caller evaluates the same clients
+    many times (computed here otherwise)."""
     r, alpha, a, b = params
-    # The gamma and beta functions depend on x alone, a few hundred distinct values among
-    # 200,000 clients: evaluated once per value they no longer dominate each optimiser step.
-    distinct, position = np.unique(x, return_inverse=True)
-    shared = (special.gammaln(r + distinct) - special.gammaln(r))[position] + r * np.log(alpha)
+    # The gamma and beta functions depend on x alone, and the logs of alpha + t_x and alpha + T
+    # on t_x and T alone: evaluated once per distinct value and gathered (the same values,
+    # element by element), they no longer dominate each optimiser step.
+    (x_values, x_at), (t_x_values, t_x_at), (big_t_values, big_t_at) = (
+        distinct if distinct is not None else distinct_values(x, t_x, big_t)
+    )
+    r_x = r + x
+    shared = (special.gammaln(r + x_values) - special.gammaln(r))[x_at] + r * np.log(alpha)
     if model == "mbg_nbd":
-        still_alive = (special.betaln(a, b + distinct + 1) - special.betaln(a, b))[position]
-        dropped_after_last = (special.betaln(a + 1, b + distinct) - special.betaln(a, b))[
-            position
-        ] - (r + x) * np.log(alpha + t_x)
+        still_alive = (special.betaln(a, b + x_values + 1) - special.betaln(a, b))[x_at]
+        dropped_after_last = (special.betaln(a + 1, b + x_values) - special.betaln(a, b))[
+            x_at
+        ] - r_x * np.log(alpha + t_x_values)[t_x_at]
     else:
-        still_alive = (special.betaln(a, b + distinct) - special.betaln(a, b))[position]
+        still_alive = (special.betaln(a, b + x_values) - special.betaln(a, b))[x_at]
         with np.errstate(invalid="ignore", divide="ignore"):
             dropped_after_last = np.where(
                 x > 0,
-                (special.betaln(a + 1, np.maximum(b + distinct - 1, 1e-12)) - special.betaln(a, b))[
-                    position
+                (special.betaln(a + 1, np.maximum(b + x_values - 1, 1e-12)) - special.betaln(a, b))[
+                    x_at
                 ]
-                - (r + x) * np.log(alpha + t_x),
+                - r_x * np.log(alpha + t_x_values)[t_x_at],
                 -np.inf,
             )
-    still_alive = still_alive - (r + x) * np.log(alpha + big_t)
+    still_alive = still_alive - r_x * np.log(alpha + big_t_values)[big_t_at]
     return shared + np.logaddexp(still_alive, dropped_after_last)
 
 
@@ -223,11 +281,12 @@ def fit_purchase_model(x, t_x, big_t, model: str = "bg_nbd") -> PurchaseFit:
             " not identify its four parameters"
         )
     big_t = np.maximum(big_t, 1 / DAYS_PER_WEEK)
+    distinct = distinct_values(x, t_x, big_t)
     params = _fit_positive(
-        lambda p: -purchase_log_likelihood(p, x, t_x, big_t, model).sum() / len(x),
+        lambda p: -purchase_log_likelihood(p, x, t_x, big_t, model, distinct).sum() / len(x),
         np.array([1.0, float(np.mean(big_t)), 1.0, 1.0]),
     )
-    total = float(purchase_log_likelihood(params, x, t_x, big_t, model).sum())
+    total = float(purchase_log_likelihood(params, x, t_x, big_t, model, distinct).sum())
     fit = PurchaseFit(model, *(float(value) for value in params), total, len(x))
     # An optimum far out on a flat likelihood gives parameters whose predictions overflow.
     predicted = np.concatenate(
@@ -241,15 +300,16 @@ def fit_purchase_model(x, t_x, big_t, model: str = "bg_nbd") -> PurchaseFit:
     return fit
 
 
-def gamma_gamma_log_likelihood(params, x, m_x) -> np.ndarray:
-    """Per-client Gamma-Gamma log-likelihood of mean spend m_x over x repeat purchases."""
+def gamma_gamma_log_likelihood(params, x, m_x, distinct=None) -> np.ndarray:
+    """Per-client Gamma-Gamma log-likelihood of mean spend m_x over x repeat purchases
+    (``distinct``: ``distinct_values(x)`` when the caller has it)."""
     p, q, gamma = params
     px = p * x
-    # As in bgnbd_log_likelihood: the gamma functions once per distinct x.
-    distinct, position = np.unique(x, return_inverse=True)
+    # As in purchase_log_likelihood: the gamma functions once per distinct x.
+    ((x_values, x_at),) = distinct if distinct is not None else distinct_values(x)
     return (
-        (special.gammaln(p * distinct + q) - special.gammaln(p * distinct) - special.gammaln(q))[
-            position
+        (special.gammaln(p * x_values + q) - special.gammaln(p * x_values) - special.gammaln(q))[
+            x_at
         ]
         + q * np.log(gamma)
         + (px - 1) * np.log(m_x)
@@ -270,13 +330,14 @@ def fit_gamma_gamma(x, monetary_value) -> GammaGammaFit:
         )
     if np.ptp(m_x) == 0:
         raise ModelFitError("Gamma-Gamma cannot be fitted: every client spends exactly the same")
+    distinct = distinct_values(x)
     params = _fit_positive(
-        lambda p: -gamma_gamma_log_likelihood(p, x, m_x).sum() / len(x),
+        lambda p: -gamma_gamma_log_likelihood(p, x, m_x, distinct).sum() / len(x),
         np.array([1.0, 2.0, float(np.mean(m_x))]),
     )
     if params[1] <= 1:
         raise ModelFitError(f"Gamma-Gamma q = {params[1]:.3f} <= 1: expected spend is undefined")
-    total = float(gamma_gamma_log_likelihood(params, x, m_x).sum())
+    total = float(gamma_gamma_log_likelihood(params, x, m_x, distinct).sum())
     return GammaGammaFit(
         *(float(value) for value in params), log_likelihood=total, n_clients=len(x)
     )
@@ -384,25 +445,34 @@ def compare_on_holdout(invoices: pd.DataFrame, as_of_date, holdout_days: int):
     the holdout) for each calibration client. The lower squared error wins; a tie goes to
     BG/NBD, listed first.
     """
+    return _compare_on_holdout(invoice_arrays(invoices), as_of_date, holdout_days)
+
+
+def _compare_on_holdout(arrays: InvoiceArrays, as_of_date, holdout_days: int):
     as_of = day_numbers(as_of_date)
     cutoff = as_of - holdout_days
-    days = day_numbers(invoices["invoice_date"])
-    calibration = invoices[days < cutoff]
-    if calibration.empty:
+    days = arrays.day
+    calibration = days < cutoff
+    if not calibration.any():
         reason = f"no purchases before the holdout cutoff {_date(cutoff)}"
         return None, {model: {"reason": reason} for model in PURCHASE_MODELS}, {}
-    summary = repeat_purchase_summary(calibration, np.int64(cutoff).astype("datetime64[D]"))
-    in_holdout = (days >= cutoff) & (days < as_of)
-    actual = (
-        pd.DataFrame(
-            {"client_key": invoices["client_key"][in_holdout].astype(str), "day": days[in_holdout]}
-        )
-        .drop_duplicates()
-        .groupby("client_key")
-        .size()
-        .reindex(summary["client_key"], fill_value=0)
-        .to_numpy(float)
+    summary = _repeat_purchase_summary(
+        InvoiceArrays(
+            arrays.client[calibration],
+            arrays.client_keys,
+            days[calibration],
+            arrays.value[calibration],
+        ),
+        np.int64(cutoff).astype("datetime64[D]"),
     )
+    # Purchase days per client in the holdout, for each calibration client (0 without any).
+    in_holdout = (days >= cutoff) & (days < as_of)
+    bought = pd.DataFrame(
+        {"client": arrays.client[in_holdout], "day": days[in_holdout]}
+    ).drop_duplicates()
+    actual = np.bincount(bought["client"], minlength=len(arrays.client_keys)).astype(float)[
+        pd.Index(arrays.client_keys).get_indexer(summary["client_key"])
+    ]
     x, t_x, big_t = _summary_arrays(summary)
     weeks = holdout_days / DAYS_PER_WEEK
     results, predictions = {}, {}
@@ -456,12 +526,22 @@ def score_clv(
     - ``fallback_mean`` (Gamma-Gamma): expected spend = the client's mean purchase-day value.
     """
     # Sorted first so float sums, and hence the fit, do not depend on the order rows arrive in.
-    invoices = invoices[invoices["client_key"].notna()].sort_values(
-        ["client_key", "invoice_date", "invoice_value"]
+    invoices = invoices[invoices["client_key"].notna()]
+    arrays = invoice_arrays(invoices)
+    # Text keys order as their text does, so the codes rank the first sort column; the arrays
+    # are put in that order (the frame itself is not read again).
+    text_keys = pd.api.types.infer_dtype(invoices["client_key"], skipna=False) == "string"
+    order = sort_order(
+        invoices,
+        ["client_key", "invoice_date", "invoice_value"],
+        arrays.client if text_keys else None,
     )
-    summary = repeat_purchase_summary(invoices, as_of_date)
+    arrays = InvoiceArrays(
+        arrays.client[order], arrays.client_keys, arrays.day[order], arrays.value[order]
+    )
+    summary = _repeat_purchase_summary(arrays, as_of_date)
     x, t_x, big_t = _summary_arrays(summary)
-    selected, holdout, holdout_predictions = compare_on_holdout(invoices, as_of_date, holdout_days)
+    selected, holdout, holdout_predictions = _compare_on_holdout(arrays, as_of_date, holdout_days)
     fits, metrics = {}, []
     for model in PURCHASE_MODELS:
         try:

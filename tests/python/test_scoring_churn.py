@@ -268,3 +268,44 @@ def test_a_single_huge_client_does_not_dominate(invoices):
     measured = metrics[metrics["model_name"] == "churn"].set_index("metric_name")["metric_value"]
     assert measured["fit_status"] == 1 and measured["roc_auc"] > 0.75
     assert scores["churn_probability"].between(0, 1).all()
+
+
+def test_sort_order_is_the_order_of_sort_values():
+    """Keys, dates and invoice numbers with ties and missing values, ranked as sort_values
+    ranks them (stable, missing last), also from the caller's codes of the first column."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "client_key": rng.choice(["b", "a", "c", None], 400),
+            "invoice_date": pd.to_datetime(
+                rng.choice(["2024-01-02", "2024-01-01", None], 400), format="%Y-%m-%d"
+            ),
+            "invoice_no": rng.choice(["10", "9", "x", None], 400),
+        }
+    )
+    columns = ["client_key", "invoice_date", "invoice_no"]
+    expected = frame.sort_values(columns, kind="stable").index.to_numpy()
+    assert (churn.sort_order(frame, columns) == expected).all()
+    codes = churn.sort_codes(frame["client_key"])
+    assert (churn.sort_order(frame, columns, codes) == expected).all()
+
+
+def test_window_features_and_labels_match_the_frame_functions(invoices):
+    """score_churn reads the invoices once (client_invoices) for every window: the same
+    features and labels as client_features and churn_labels on the frame, and frequency counts
+    distinct invoice numbers, missing ones not counted."""
+    invoices = invoices.copy()
+    invoices.loc[invoices.index[::7], "invoice_no"] = None
+    invoices.loc[invoices.index[::11], "client_key"] = None
+    arrays = churn.client_invoices(invoices)
+    for cutoff in (AS_OF - pd.Timedelta(days=180), AS_OF):
+        features, codes = churn._client_features(arrays, cutoff)
+        pd.testing.assert_frame_equal(features, churn.client_features(invoices, cutoff))
+        assert (arrays.client_keys[codes] == features["client_key"].to_numpy()).all()
+        kept = invoices[pd.to_datetime(invoices["invoice_date"]) < cutoff]
+        frequency = kept.groupby("client_key")["invoice_no"].nunique()
+        assert (features.set_index("client_key")["frequency"] == frequency).all()
+        labels = churn._churn_labels(arrays, codes, features.index, cutoff, 90)
+        pd.testing.assert_series_equal(
+            labels, churn.churn_labels(invoices, features["client_key"], cutoff, 90)
+        )

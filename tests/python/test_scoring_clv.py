@@ -353,3 +353,38 @@ def test_a_diverged_fit_falls_back_instead_of_scoring_nan(monkeypatch):
     for model in ("bg_nbd", "mbg_nbd"):
         assert status.loc[(model, "fit_status"), "metric_value"] == 0
         assert "diverged" in status.loc[(model, "fit_status"), "message"]
+
+
+def test_log_likelihoods_from_precomputed_distinct_values_are_the_same_numbers():
+    """A fit computes the distinct x, t_x and T once (distinct_values) and passes them to every
+    evaluation: bit for bit what each evaluation would compute itself."""
+    x, t_x, big_t = simulate_bgnbd(500, 0.24, 4.41, 0.79, 2.43, weeks=52, seed=4)
+    params = (0.3, 5.0, 0.8, 2.5)
+    for model in ("bg_nbd", "mbg_nbd"):
+        distinct = clv.distinct_values(x, t_x, big_t)
+        assert np.array_equal(
+            clv.purchase_log_likelihood(params, x, t_x, big_t, model, distinct),
+            clv.purchase_log_likelihood(params, x, t_x, big_t, model),
+        )
+    repeat = x > 0
+    spend = 1 + t_x[repeat]
+    assert np.array_equal(
+        clv.gamma_gamma_log_likelihood(
+            (2.0, 3.0, 10.0), x[repeat], spend, clv.distinct_values(x[repeat])
+        ),
+        clv.gamma_gamma_log_likelihood((2.0, 3.0, 10.0), x[repeat], spend),
+    )
+
+
+def test_scores_do_not_depend_on_key_type_or_row_order():
+    """Keys that are not text are ranked as sort_values ranks them before they become text."""
+    invoices = invoices_from(*simulate_bgnbd(300, 0.24, 4.41, 0.79, 2.43, weeks=52, seed=6))
+    numbered = invoices.assign(client_key=invoices["client_key"].str[1:].astype(int))
+    scores, metrics = clv.score_clv(numbered, AS_OF)
+    again, metrics_again = clv.score_clv(numbered.sample(frac=1, random_state=2), AS_OF)
+    pd.testing.assert_frame_equal(scores, again)
+    pd.testing.assert_frame_equal(metrics, metrics_again)
+    text, _ = clv.score_clv(invoices, AS_OF)
+    assert sorted(scores["client_key"]) == sorted(
+        text["client_key"].str[1:].astype(int).astype(str)
+    )
