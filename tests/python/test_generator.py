@@ -401,3 +401,19 @@ def test_companion_products_make_association_rules_learnable(lines, products, ma
             base_rates.append(np.mean([companion in s for s in invoice_sets]))
     assert len(confidences) >= 5
     assert np.mean(confidences) > 3 * np.mean(base_rates)
+
+
+def test_thousands_of_same_named_companies_still_get_distinct_domains():
+    """At a million clients many companies share a name; numbered domains widen until each has
+    its own (2..99 alone runs out after a few hundred)."""
+    from customer_analytics.generator.contacts import institution_emails
+
+    count = 5_000
+    emails = institution_emails(
+        np.random.default_rng(7),
+        ["Brenwick Logistics"] * count,
+        np.zeros(count, dtype=np.int64),
+        np.zeros(count, dtype=np.int64),
+    )
+    domains = {email.split("@")[1] for email in emails}
+    assert len(domains) == count

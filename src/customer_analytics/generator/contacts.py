@@ -47,7 +47,10 @@ def institution_emails(
                 city = ascii_slug(spec.cities[int(cities[i])].name)
                 out.append(f"{cores[i]}-{city}.{tld}")
             else:
-                out.append(f"{cores[i]}{2 + int(u[k, 1] * 98)}.{tld}")
+                # Numbered domains; every 20 rounds the numbers get ten times as many (a million
+                # clients hold more same-named companies than 2..99 can tell apart).
+                span = 98 * 10 ** ((attempt - 2) // 20)
+                out.append(f"{cores[i]}{2 + int(u[k, 1] * span)}.{tld}")
         return out
 
     domains = unique_strings(len(names), make)
