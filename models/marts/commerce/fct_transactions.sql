@@ -42,22 +42,31 @@ rejected_clients as (
 ),
 
 {% if is_incremental() %}
-{# Only keys here: carrying every column of every line through the comparison took most of an
-   incremental run; the full rows are built for the lines that changed. #}
+{# Only keys here, from a read of the staged lines of their own: carrying every column of every
+   line through the comparison took most of an incremental run, and sharing the `lines` import
+   made DuckDB hold all of them in memory. The full rows are built for the lines that changed. #}
+line_keys as (
+    select
+        transaction_line_id,
+        client_id,
+        is_non_product
+    from {{ ref('stg_crm__transactions') }}
+),
+
 changed_lines as (
-    select lines.transaction_line_id
-    from lines
+    select line_keys.transaction_line_id
+    from line_keys
     left join xref
-        on lines.client_id = xref.source_client_id
+        on line_keys.client_id = xref.source_client_id
     left join rejected_clients
-        on lines.client_id = rejected_clients.client_id
+        on line_keys.client_id = rejected_clients.client_id
     left join {{ this }} as loaded
-        on lines.transaction_line_id = loaded.transaction_line_key
+        on line_keys.transaction_line_id = loaded.transaction_line_key
     where
         loaded.transaction_line_key is null
         or loaded.client_key is distinct from xref.client_key
         or loaded.client_match_status != {{ match_status }}
-        or loaded.is_non_product != lines.is_non_product
+        or loaded.is_non_product != line_keys.is_non_product
 ),
 {% endif %}
 

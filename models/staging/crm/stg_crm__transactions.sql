@@ -16,9 +16,25 @@ non_product_codes as (
     select * from {{ ref('non_product_codes') }}
 ),
 
+staged_stock_codes as (
+    select distinct stock_code from {{ ref('base_crm__transactions') }}
+    where reject_reason is null
+),
+
 staged as (
     select * from checked_transactions
     where reject_reason is null
+),
+
+{# The seed also matches prefixes, a condition no hash join serves: it is evaluated once per
+   distinct stock code (a few thousand) instead of once per line. #}
+stock_code_kinds as (
+    select
+        staged_stock_codes.stock_code,
+        non_product_codes.kind
+    from staged_stock_codes
+    inner join non_product_codes
+        on {{ non_product_code_match('staged_stock_codes.stock_code', 'non_product_codes') }}
 ),
 
 final as (
@@ -35,11 +51,11 @@ final as (
         staged.client_id,
         staged.country,
         staged.is_cancellation,
-        non_product_codes.kind is not null as is_non_product,
-        non_product_codes.kind as non_product_kind
+        stock_code_kinds.kind is not null as is_non_product,
+        stock_code_kinds.kind as non_product_kind
     from staged
-    left join non_product_codes
-        on {{ non_product_code_match('staged.stock_code', 'non_product_codes') }}
+    left join stock_code_kinds
+        on staged.stock_code = stock_code_kinds.stock_code
 )
 
 select * from final
