@@ -30,6 +30,11 @@
     {{ row_hash(raw_column_names(table_name, prefix)) }}
 {%- endmacro %}
 
+{# A raw row's id: its fingerprint and which copy of an identical row it is (1 for most rows). #}
+{% macro raw_row_id() -%}
+    row_hash || '-' || cast(row_occurrence as {{ dbt.type_string() }})
+{%- endmacro %}
+
 {# Checksum (macro row_checksum) over a raw table's contract columns, named with the prefix. #}
 {% macro raw_row_checksum(table_name, prefix='raw_') -%}
     {{ row_checksum(raw_column_names(table_name, prefix)) }}

@@ -3,15 +3,17 @@
     columns are present and every expression holds (NULL counts as a failure, as in
     expression_is_true). Separate unique, not_null and expression tests would each scan the
     relation, and a view's every scan recomputes it. Fails with one row per offending key value,
-    counting the rows behind each rule it breaks.
+    counting the rows behind each rule it breaks. The key is a column or a list of columns (a
+    compound key, every part present).
 #}
 {% test key_and_row_rules(model, key, not_null=[], expressions=[]) %}
+{%- set key_columns = [key] if key is string else key %}
 
 with
 
 checked as (
     select
-        {{ key }} as key_value,
+        {{ key_columns | join(', ') }},
         count(*) as rows_with_key
         {%- for column in not_null %},
         count(*) - count({{ column }}) as {{ column }}_missing
@@ -20,12 +22,14 @@ checked as (
         count(case when not coalesce({{ expression }}, false) then 1 end) as rule_{{ loop.index }}_broken
         {%- endfor %}
     from {{ model }}
-    group by {{ key }}
+    group by {{ key_columns | join(', ') }}
 )
 
 select * from checked
 where
-    key_value is null
+    {%- for column in key_columns %}
+    {{ 'or ' if not loop.first }}{{ column }} is null
+    {%- endfor %}
     or rows_with_key > 1
     {%- for column in not_null %}
     or {{ column }}_missing > 0

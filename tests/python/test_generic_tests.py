@@ -71,3 +71,13 @@ def test_key_only_checks_presence_and_uniqueness(lines):
     assert lines.execute(rendered(key="line_key")).fetchall() == []
     lines.execute("insert into lines values ('d', null, null, false)")
     assert lines.execute(rendered(key="line_key")).fetchall() == [("d", 2)]
+
+
+def test_compound_key_needs_every_part_and_unique_combinations(lines):
+    compound = ["line_key", "quantity"]
+    lines.execute("insert into lines values ('a', 'x', 2, false)")  # same line_key, new quantity
+    assert lines.execute(rendered(key=compound)).fetchall() == []
+    lines.execute("insert into lines values ('a', 'x', 2, false)")
+    assert lines.execute(rendered(key=compound)).fetchall() == [("a", 2, 2)]
+    lines.execute("insert into lines values ('h', 'x', null, false)")
+    assert lines.execute(rendered(key=compound)).fetchall() == [("a", 2, 2), ("h", None, 1)]

@@ -96,7 +96,9 @@ def test_python_models_read_aggregates_not_invoice_lines(manifest, nodes):
         metadata = test.get("test_metadata") or {}
         if test["resource_type"] == "test" and test.get("attached_node"):
             kwargs = metadata.get("kwargs") or {}
-            keyed_on[test["attached_node"]] |= {kwargs.get("column_name"), kwargs.get("key")}
+            key = kwargs.get("key")
+            keyed_on[test["attached_node"]] |= {kwargs.get("column_name")}
+            keyed_on[test["attached_node"]] |= set(key) if isinstance(key, list) else {key}
     line_level = {
         node["unique_id"]
         for node in nodes

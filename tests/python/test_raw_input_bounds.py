@@ -15,7 +15,7 @@ import duckdb
 from conftest import SAMPLE_DIR, run_dbt
 
 RELATIONS = {
-    "stage.base_crm__transactions": "raw_row_id",
+    "stage.base_crm__transactions": "row_hash, row_occurrence",
     "stage.stg_crm__transactions_rejected": "raw_row_id",
 }
 # The sample's lines end on 2025-12-31.

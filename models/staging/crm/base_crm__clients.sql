@@ -95,7 +95,7 @@ ranked_ids as (
 final as (
     select
         *,
-        row_hash || '-' || cast(row_occurrence as {{ dbt.type_string() }}) as raw_row_id,
+        {{ raw_row_id() }} as raw_row_id,
         coalesce(
             row_reject_reason,
             case when client_id_rank > 1 then 'duplicate_client_id' end

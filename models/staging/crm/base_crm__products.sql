@@ -64,7 +64,7 @@ ranked_codes as (
 final as (
     select
         *,
-        row_hash || '-' || cast(row_occurrence as {{ dbt.type_string() }}) as raw_row_id,
+        {{ raw_row_id() }} as raw_row_id,
         coalesce(
             row_reject_reason,
             case when stock_code_rank > 1 then 'duplicate_stock_code' end

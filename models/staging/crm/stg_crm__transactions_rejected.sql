@@ -6,7 +6,7 @@ checked_transactions as (
 
 final as (
     select
-        raw_row_id,
+        {{ raw_row_id() }} as raw_row_id,
         reject_reason,
         {{ restore_raw_columns('transactions') }}
     from checked_transactions
