@@ -24,32 +24,53 @@ products as (
     select * from {{ ref('product_dim') }}
 ),
 
-candidates as (
+{# A client reaches a candidate through each rule whose antecedent it bought: the strongest of
+   them is the one with the lowest rule_order among the consequent's rules, so one grouped pass
+   over the client's candidates picks it (a window over them sorted every candidate). #}
+ordered_rules as (
+    select
+        *,
+        row_number() over (
+            partition by consequent_product_key
+            order by confidence desc, lift desc, antecedent_product_key asc
+        ) as rule_order
+    from rules
+),
+
+candidate_rules as (
     select
         relationships.client_key,
-        rules.consequent_product_key as product_key,
-        rules.antecedent_product_key as because_of_product_key,
-        rules.confidence,
-        rules.lift,
-        row_number() over (
-            partition by relationships.client_key, rules.consequent_product_key
-            order by rules.confidence desc, rules.lift desc, rules.antecedent_product_key asc
-        ) as rule_rank,
-        count(*) over (
-            partition by relationships.client_key, rules.consequent_product_key
-        ) as supporting_rules
+        ordered_rules.consequent_product_key as product_key,
+        min(ordered_rules.rule_order) as rule_order,
+        count(*) as supporting_rules
     from relationships
-    inner join rules
-        on relationships.product_key = rules.antecedent_product_key
+    inner join ordered_rules
+        on relationships.product_key = ordered_rules.antecedent_product_key
     inner join products
-        on rules.consequent_product_key = products.product_key
+        on ordered_rules.consequent_product_key = products.product_key
     left join all_relationships as already_bought
         on
             relationships.client_key = already_bought.client_key
-            and rules.consequent_product_key = already_bought.product_key
+            and ordered_rules.consequent_product_key = already_bought.product_key
     where
         already_bought.product_key is null
         and coalesce(products.status, 'active') <> 'discontinued'
+    group by relationships.client_key, ordered_rules.consequent_product_key
+),
+
+candidates as (
+    select
+        candidate_rules.client_key,
+        candidate_rules.product_key,
+        ordered_rules.antecedent_product_key as because_of_product_key,
+        ordered_rules.confidence,
+        ordered_rules.lift,
+        candidate_rules.supporting_rules
+    from candidate_rules
+    inner join ordered_rules
+        on
+            candidate_rules.product_key = ordered_rules.consequent_product_key
+            and candidate_rules.rule_order = ordered_rules.rule_order
 ),
 
 ranked as (
@@ -60,7 +81,6 @@ ranked as (
             order by confidence desc, lift desc, product_key asc
         ) as recommendation_rank
     from candidates
-    where rule_rank = 1
 ),
 
 final as (
