@@ -743,3 +743,22 @@ def test_names_in_other_scripts_are_compared_not_erased():
     assert features["name"].tolist() == ["иванов сергеи", "анна петрова", "王伟"]
     levels = dedupe.comparison_levels(features, np.array([0, 0]), np.array([1, 2]))
     assert levels[:, dedupe.FIELDS.index("name")].tolist() == [1, 1]
+
+
+def test_golden_clients_do_not_depend_on_the_order_records_arrive_in():
+    """Warehouse tables are sets (DuckDB runs with preserve_insertion_order = false): the dedupe
+    must give the same envelope whatever order its inputs are read in."""
+    from conftest import SAMPLE_DIR
+
+    records = pd.read_csv(SAMPLE_DIR / "clients.csv", dtype=str, keep_default_na=False)
+    records = records.replace("", None).drop_duplicates("client_id").head(3000)
+    ids = records["client_id"].tolist()
+    steward = decisions((ids[0], ids[1], "force_match"), (ids[2], ids[3], "never_match"))
+    first = dedupe.linkage_envelope(dedupe.deduplicate_clients(records, steward))
+    again = dedupe.linkage_envelope(
+        dedupe.deduplicate_clients(
+            records.sample(frac=1, random_state=11), steward.sample(frac=1, random_state=12)
+        )
+    )
+    assert (first["row_type"] == "pair").sum() > 0
+    pd.testing.assert_frame_equal(first, again)
