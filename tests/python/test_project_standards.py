@@ -121,6 +121,37 @@ def test_python_models_read_aggregates_not_invoice_lines(manifest, nodes):
     assert reads == {node["name"]: [] for node in python_models}
 
 
+# Each groups every product line by client, invoice and product: at 50 M lines their two hash
+# tables side by side did not fit in DuckDB's memory_limit (docs/benchmarks.md), so the DAG
+# orders them and dbt never schedules them at the same time.
+LINE_GROUP_BYS = ("int_client_invoices", "client_product_relationships")
+
+
+def ancestors(manifest: dict, unique_id: str) -> set[str]:
+    seen: set[str] = set()
+    pending = [unique_id]
+    while pending:
+        for parent in (
+            manifest["nodes"].get(pending.pop(), {}).get("depends_on", {}).get("nodes", [])
+        ):
+            if parent not in seen:
+                seen.add(parent)
+                pending.append(parent)
+    return seen
+
+
+def test_line_level_group_bys_run_one_after_another(manifest, nodes):
+    ids = {node["name"]: node["unique_id"] for node in nodes}
+    chain = [ids[name] for name in LINE_GROUP_BYS]
+    unordered = [
+        (first, second)
+        for position, first in enumerate(chain)
+        for second in chain[position + 1 :]
+        if first not in ancestors(manifest, second)
+    ]
+    assert unordered == []
+
+
 def test_core_models_enforce_contracts(nodes):
     core = [node for node in nodes if node["resource_type"] == "model" and node["schema"] == "core"]
     assert core
