@@ -15,18 +15,7 @@ spec = importlib.util.spec_from_file_location("int_clients_clustered", MODEL_PAT
 dedupe = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(dedupe)
 
-COLUMNS = [
-    "client_id",
-    "source_system",
-    "client_name",
-    "tax_id",
-    "email",
-    "phone",
-    "date_of_birth",
-    "address_line",
-    "postcode",
-    "city",
-]
+COLUMNS = list(dedupe.RECORD_FIELDS)
 
 
 def clients(*records: dict) -> pd.DataFrame:
