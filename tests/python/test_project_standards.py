@@ -131,12 +131,9 @@ def ancestors(manifest: dict, unique_id: str) -> set[str]:
     seen: set[str] = set()
     pending = [unique_id]
     while pending:
-        for parent in (
-            manifest["nodes"].get(pending.pop(), {}).get("depends_on", {}).get("nodes", [])
-        ):
-            if parent not in seen:
-                seen.add(parent)
-                pending.append(parent)
+        parents = set(manifest["parent_map"].get(pending.pop(), [])) - seen
+        seen |= parents
+        pending.extend(parents)
     return seen
 
 
