@@ -198,7 +198,7 @@ def history_cases(clone: Clone) -> list[Check]:
         ended = [str(error).splitlines()[0][:80]]
     statuses = rows(
         daily,
-        "select distinct client_match_status from core.fct_transactions where source_client_id"
+        "select distinct client_match_status from core.transactions_fact where source_client_id"
         f" in ('{removed}', '{rejected_then_removed}')",
     )
     checks.append(Check(

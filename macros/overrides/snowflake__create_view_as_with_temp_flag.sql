@@ -1,4 +1,6 @@
 {#
+    Overrides dbt-snowflake's view DDL: secure views are created with their policies attached.
+
     Override of dbt-snowflake 1.11's snowflake__create_view_as_with_temp_flag
     (dbt/include/snowflake/macros/relations/view/create.sql), by name: the project's macro wins
     over the adapter's, so dbt-snowflake's view materialization calls this one.
@@ -30,7 +32,7 @@
 
     fakesnow (target.account == 'fakesnow', CI's emulated build) parses neither policies nor
     temporary views: there the policy clauses are left out and views are never temporary (this
-    part was a shim in macros/emulator/fakesnow_shims.sql); the policy-bearing SQL is checked
+    part was a shim in macros/overrides/fakesnow_shims.sql); the policy-bearing SQL is checked
     as generated instead (tests/python/test_security_snowflake_statements.py).
 #}
 {% macro snowflake__create_view_as_with_temp_flag(relation, sql, is_temporary=False) -%}

@@ -27,11 +27,13 @@
 
 {#
     The source relation when it exists, else an empty relation with the given text columns, so a
-    model over an optional input compiles and builds either way.
+    model over an optional input compiles and builds either way. source() is called either way:
+    while parsing, that call is what puts the source in the lineage (and in state:modified).
 #}
 {% macro optional_source(source_name, table_name, columns) -%}
+    {%- set relation = source(source_name, table_name) -%}
     {%- if source_exists(source_name, table_name) -%}
-        {{ source(source_name, table_name) }}
+        {{ relation }}
     {%- else -%}
         (
             select

@@ -103,7 +103,7 @@
 {#
     The policies of one database, each created with its real body; the rules are the ones the
     DuckDB views apply inline (macros/security/access.sql). The entitlements table is named
-    without its database, like every ref on Snowflake (macros/publish/relative_refs.sql), so
+    without its database, like every ref on Snowflake (macros/overrides/ref.sql), so
     each database's policy reads that database's entitlements.
 #}
 {% macro policy_statements(database) %}

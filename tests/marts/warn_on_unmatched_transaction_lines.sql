@@ -5,7 +5,7 @@
 with
 
 transactions as (
-    select client_match_status from {{ ref('fct_transactions') }}
+    select client_match_status from {{ ref('transactions_fact') }}
 ),
 
 shares as (

@@ -1,7 +1,7 @@
 """Commerce marts checked against independent pandas computations on the built sample.
 
 The SQL is the implementation; these tests recompute the same numbers the obvious, slow way
-(brute-force pair counting, per-client filtering in pandas) from `fct_transactions` and compare.
+(brute-force pair counting, per-client filtering in pandas) from `transactions_fact` and compare.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def product_lines(duckdb_path: Path) -> pd.DataFrame:
         duckdb_path,
         """
         select lines.*, (select max(as_of_date) from core.rfm) as as_of_date
-        from core.fct_transactions as lines
+        from core.transactions_fact as lines
         where not lines.is_non_product
         """,
     )

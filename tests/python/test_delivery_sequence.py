@@ -78,7 +78,7 @@ def test_a_correction_that_moves_the_as_of_date_back_records_nothing_and_warns(
 
 def test_lines_of_a_client_record_that_left_the_delivery_are_unknown_clients(delivery_sequence):
     sql = (
-        "select client_match_status, count(*) from core.fct_transactions"
+        "select client_match_status, count(*) from core.transactions_fact"
         f" where source_client_id in ('{REJECTED_THEN_REMOVED}', '{REMOVED_CLIENT}') group by 1"
     )
     daily = delivery_sequence.daily.rows(sql)
@@ -88,7 +88,7 @@ def test_lines_of_a_client_record_that_left_the_delivery_are_unknown_clients(del
 
 def test_a_code_added_to_the_non_product_seed_reaches_lines_already_loaded(delivery_sequence):
     sql = (
-        "select count(*), count(*) filter (where is_non_product) from core.fct_transactions"
+        "select count(*), count(*) filter (where is_non_product) from core.transactions_fact"
         f" where product_key = '{NEW_NON_PRODUCT_CODE}'"
     )
     [(lines, flagged)] = delivery_sequence.daily.rows(sql)

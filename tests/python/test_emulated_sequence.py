@@ -158,7 +158,7 @@ def emulated(delivery_sequence, tmp_path_factory):
         with connect(port) as connection:
             revenue = (
                 connection.cursor()
-                .execute(f"select sum(net_amount) from {DATABASE}.core.fct_transactions")
+                .execute(f"select sum(net_amount) from {DATABASE}.core.transactions_fact")
                 .fetchone()[0]
             )
         yield {
@@ -194,7 +194,7 @@ def test_every_delivery_builds_every_node_without_error(emulated):
 
 def test_the_later_delivery_runs_incrementally(emulated):
     output = emulated["outputs"]["correction"]
-    assert "OK created sql incremental model core.fct_transactions" in output
+    assert "OK created sql incremental model core.transactions_fact" in output
     assert "OK created sql incremental model stage.assignment_history" in output
 
 
@@ -203,7 +203,7 @@ def test_the_emulator_and_duckdb_agree_on_the_last_delivery(emulated, delivery_s
     expected = {name: len(duckdb_full.rows(select_all(name))) for name in emulated["rows"]}
     actual = {name: len(rows) for name, rows in emulated["rows"].items()}
     assert actual == expected
-    [(revenue,)] = duckdb_full.rows("select sum(net_amount) from core.fct_transactions")
+    [(revenue,)] = duckdb_full.rows("select sum(net_amount) from core.transactions_fact")
     assert float(emulated["revenue"]) == pytest.approx(float(revenue))
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT
@@ -45,6 +47,49 @@ def built_columns(built_warehouse) -> dict[tuple[str, str], set[str]]:
 def test_every_model_and_seed_is_described(nodes):
     undescribed = [node["name"] for node in nodes if not node["description"].strip()]
     assert nodes and undescribed == []
+
+
+OWNERS = {
+    "data-engineering", "analytics-engineering", "data-stewardship", "data-science",
+    "data-governance",
+}  # fmt: skip
+
+
+def test_every_model_seed_and_source_names_its_owner(manifest, nodes):
+    """meta.owner (dbt_project.yml per folder; the source's YAML): who to ask, in the docs site."""
+    owned = [*nodes, *manifest["sources"].values()]
+    owners = {node["unique_id"]: node["config"].get("meta", {}).get("owner") for node in owned}
+    assert {uid: owner for uid, owner in owners.items() if owner not in OWNERS} == {}
+    assert {owners[n["unique_id"]] for n in nodes} == OWNERS
+
+
+def test_every_source_table_and_column_is_described(manifest):
+    sources = [s for s in manifest["sources"].values() if s["package_name"] == "customer_analytics"]
+    undescribed = [
+        f"{s['source_name']}.{s['name']}" + (f".{column}" if column else "")
+        for s in sources
+        for column, text in [(None, s["description"]), (None, s["source_description"])]
+        + [(name, c["description"]) for name, c in s["columns"].items()]
+        if not text.strip()
+    ]
+    assert sources and undescribed == []
+    assert all(s["columns"] for s in sources)
+
+
+def test_every_source_is_in_the_lineage_of_a_model(manifest):
+    """Optional sources too: optional_source() calls source() while parsing, so docs lineage and
+    state:modified see dedupe_evaluation read crm.ground_truth."""
+    read = {
+        parent
+        for child in manifest["nodes"].values()
+        for parent in child.get("depends_on", {}).get("nodes", [])
+    }
+    sources = {
+        uid for uid, s in manifest["sources"].items() if s["package_name"] == "customer_analytics"
+    }
+    assert sources - read == set()
+    evaluation = manifest["nodes"]["model.customer_analytics.dedupe_evaluation"]
+    assert "source.customer_analytics.crm.ground_truth" in evaluation["depends_on"]["nodes"]
 
 
 def test_documented_columns_are_exactly_the_built_columns(nodes, built_columns):
@@ -105,7 +150,7 @@ def test_python_models_read_aggregates_not_invoice_lines(manifest, nodes):
         if keyed_on[node["unique_id"]] & set(LINE_KEYS)
         or "source.customer_analytics.crm.transactions" in node["depends_on"].get("nodes", [])
     }
-    assert {"fct_transactions", "stg_crm__transactions", "base_crm__transactions"} <= {
+    assert {"transactions_fact", "stg_crm__transactions", "base_crm__transactions"} <= {
         manifest["nodes"][unique_id]["name"] for unique_id in line_level
     }
     python_models = [node for node in nodes if node.get("language") == "python"]
@@ -171,3 +216,38 @@ def test_helpers_copied_between_python_models_are_identical():
         name: sorted(files) for name, files in shared.items() if len(set(files.values())) > 1
     }
     assert differing == {}
+
+
+MACRO_NAME = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(")
+
+
+def dbt_macro_names() -> set[str]:
+    """Every macro dbt-core and the two adapters ship, by name."""
+    import dbt.include.duckdb
+    import dbt.include.global_project
+    import dbt.include.snowflake
+
+    names = {"ref", "source", "config", "is_incremental"}
+    for package in (dbt.include.global_project, dbt.include.duckdb, dbt.include.snowflake):
+        for path in Path(package.PACKAGE_PATH).rglob("*.sql"):
+            names |= set(MACRO_NAME.findall(path.read_text()))
+    return names
+
+
+def test_overrides_of_dbt_macros_live_in_macros_overrides():
+    """A macro that replaces one of dbt's or dbt-snowflake's, by name, is in macros/overrides/ and
+    says so on its first line; no other folder holds one."""
+    shipped = dbt_macro_names()
+    assert {"generate_schema_name", "snowflake__create_view_as_with_temp_flag"} <= shipped
+    misplaced, unexplained = {}, []
+    for path in sorted((PROJECT_ROOT / "macros").rglob("*.sql")):
+        overriding = set(MACRO_NAME.findall(path.read_text())) & shipped
+        folder = path.relative_to(PROJECT_ROOT / "macros").parts[0]
+        if overriding and folder != "overrides":
+            misplaced[path.name] = sorted(overriding)
+        if folder == "overrides":
+            assert overriding, f"{path.name} overrides nothing dbt ships"
+            if not path.read_text().splitlines()[1].strip().startswith("Overrides "):
+                unexplained.append(path.name)
+    assert misplaced == {}
+    assert unexplained == []

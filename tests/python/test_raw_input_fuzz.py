@@ -357,7 +357,7 @@ def test_clients_with_corrupted_attributes_keep_their_invoice_lines(fuzzed_build
                 count(distinct lines.source_client_id),
                 string_agg(distinct lines.client_match_status, ',')
             from stage.stg_crm__clients as clients
-            left join core.fct_transactions as lines
+            left join core.transactions_fact as lines
                 on clients.client_id = lines.source_client_id
             where clients.row_hash in (select unnest($hashes))
             """,

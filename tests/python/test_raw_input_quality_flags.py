@@ -60,7 +60,7 @@ def flagged_build(tmp_path_factory):
     # What the invoice lines need, with the staging tests (rows_conserved among them); cautious:
     # no test of a model left out (client_dim, the marts) runs against a missing table.
     run = run_dbt(
-        ["build", "-s", "+fct_transactions", "+stg_crm__clients_quality", "reject_reasons",
+        ["build", "-s", "+transactions_fact", "+stg_crm__clients_quality", "reject_reasons",
          "--indirect-selection", "cautious",
          "--vars", json.dumps({"raw_data_dir": str(raw_dir)})],
         tmp_path,
@@ -104,7 +104,7 @@ def test_their_invoice_lines_are_staged_and_matched(flagged_build):
         statuses = query(
             duckdb_path,
             "select fct.client_match_status, fct.client_key = xref.client_key, count(*)"
-            " from core.fct_transactions as fct"
+            " from core.transactions_fact as fct"
             " left join core.client_xref as xref on fct.source_client_id = xref.source_client_id"
             " where fct.source_client_id = $id group by all",
             {"id": client_id},

@@ -256,3 +256,24 @@ def test_snowflake_raw_load_copies_every_contract_file(tmp_path):
         assert f"alter table warehouse.raw.{entity} swap with warehouse.raw.{entity}__loading" in (
             run.output
         )
+
+
+def test_a_run_drops_relations_the_project_retired(built_warehouse, tmp_path):
+    """A working file built before core.fct_transactions became core.transactions_fact keeps the
+    old table; the next run drops it (on-run-start), so it is never published beside its
+    successor."""
+    working = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, working)
+    with duckdb.connect(str(working)) as connection:
+        connection.execute("create table core.fct_transactions as select 1 as stale")
+    run = run_dbt(["run", "-s", "int_as_of_date"], tmp_path, working)
+    assert run.returncode == 0, run.output[-3000:]
+    assert "Dropping" in run.output and "replaced by core.transactions_fact" in run.output
+    tables = {
+        name
+        for (name,) in query(
+            working, "select table_name from duckdb_tables() where schema_name = 'core'"
+        )
+    }
+    assert "fct_transactions" not in tables
+    assert "transactions_fact" in tables

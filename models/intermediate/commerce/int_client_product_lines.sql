@@ -2,14 +2,14 @@
     The lines every client-level commerce mart starts from: product lines (postage, fees and
     other non-product codes excluded) of known golden clients, dated before the as-of date, so
     no feature ever sees a later row. Cancellation lines are kept and flagged. A view: each
-    consumer filters it once while scanning fct_transactions.
+    consumer filters it once while scanning transactions_fact.
 #}
 {{ config(materialized='view') }}
 
 with
 
 lines as (
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('transactions_fact') }}
 ),
 
 products as (

@@ -7,7 +7,7 @@
 with recursive
 
 lines as (
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('transactions_fact') }}
 ),
 
 as_of as (

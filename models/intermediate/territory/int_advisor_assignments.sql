@@ -22,11 +22,7 @@ matches as (
 ),
 
 blacklisted_advisors as (
-    select distinct
-        client_key,
-        advisor_id
-    from matches
-    where rule_type = 'blacklist' and advisor_id is not null
+    {{ blacklisted_advisors('matches') }}
 ),
 
 advisor_slices as (

@@ -12,7 +12,7 @@ clients as (
 {# The fact already carries each line's golden client: resolving client ids again from the
     staged lines cost a second pass over every line. #}
 lines as (
-    select * from {{ ref('fct_transactions') }}
+    select * from {{ ref('transactions_fact') }}
     where client_key is not null and not is_non_product
 ),
 

@@ -24,11 +24,7 @@ winners as (
 ),
 
 blacklisted_advisors as (
-    select distinct
-        client_key,
-        advisor_id
-    from matches
-    where rule_type = 'blacklist' and advisor_id is not null
+    {{ blacklisted_advisors('matches') }}
 ),
 
 final as (

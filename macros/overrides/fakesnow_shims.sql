@@ -1,4 +1,6 @@
 {#
+    Overrides three dbt-snowflake macros on the fakesnow emulator only: skips what it cannot run.
+
     Shims for fakesnow, the local Snowflake emulator CI builds the Snowflake target against
     (tests/python/test_snowflake_emulated.py). Each one changes behaviour only when
     target.account == 'fakesnow' and otherwise calls dbt-snowflake's own macro, so on a real

@@ -1,4 +1,6 @@
 {#
+    Overrides dbt's ref(): on Snowflake without the database, so a swapped-in database reads itself.
+
     On Snowflake a ref leaves out the database, so a view finds its tables in its own database.
     That is what lets publish_audited_database swap a whole audited database with the published
     one: with full names, the views swapped in would still read the audit database. Snowflake

@@ -1,4 +1,6 @@
 {#
+    Overrides dbt's generate_schema_name(): schemas are used verbatim (stage, core, analytics, raw).
+
     Custom schemas are used verbatim (stage, core, analytics, raw) instead of dbt's default
     <target_schema>_<custom> prefixing, so analysts and grants see stable schema names.
     Environments are separated by database (DuckDB file or Snowflake database), not by schema.
