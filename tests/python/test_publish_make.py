@@ -1,4 +1,4 @@
-"""The Makefile's side of publishing (issue 17, item 16): `make docs` builds the docs site from the
+"""The Makefile's side of publishing: `make docs` builds the docs site from the
 published warehouse, opened read-only, never from the working file; `make clean` removes build
 outputs and never the published warehouse or the principals' files."""
 

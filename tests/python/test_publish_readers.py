@@ -1,4 +1,4 @@
-"""What readers get from a publish of the sample build (issue 17, items 6 and 14):
+"""What readers get from a publish of the sample build:
 
 - the published warehouse opens in DuckDB 1.1, the oldest client it is written for, which reads
   every relation of every schema, analytics views included, with the counts DuckDB 2 reads;

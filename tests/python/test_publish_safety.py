@@ -1,5 +1,5 @@
 """What can go wrong around the published file, each ending in one clear line and a published
-file that opens (issue 17, items 5 and 7): a connection that wrote to the published file and
+file that opens: a connection that wrote to the published file and
 died, one that is still writing, an OSError on the rename, a stop signal while staging, a
 publish lock held too long. No dbt: run_dbt is replaced by a build that passes at once."""
 

@@ -5,11 +5,14 @@ and none carries a DuckDB-only construct (sqlglot alone is lenient: it accepts u
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 import sqlglot
+from conftest import PROJECT_ROOT
 from test_analytics_snowflake_security import dbt_snowflake_offline
 
 pytestmark = pytest.mark.snowflake
@@ -31,8 +34,21 @@ INTERVAL_UNQUOTED = re.compile(r"interval\s+\d+\s+\w+", re.IGNORECASE)
 
 @pytest.fixture(scope="module")
 def compiled_files(tmp_path_factory) -> list[Path]:
+    """What `make compile-snowflake` (docs/snowflake.md) writes, run as documented: no
+    Snowflake credentials in the environment."""
     tmp_dir = tmp_path_factory.mktemp("snowflake_compile")
-    dbt_snowflake_offline(["compile", "-q"], tmp_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SNOWFLAKE_", "DBT_"))}
+    env |= {"DBT_TARGET_PATH": str(tmp_dir / "target"), "DBT_LOG_PATH": str(tmp_dir / "logs")}
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "compile-snowflake", "DBT_ARGS=-q"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     root = tmp_dir / "target" / "compiled" / "customer_analytics"
     return sorted(path for path in root.rglob("*.sql") if path.is_file())
 
