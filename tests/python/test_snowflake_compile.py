@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import sqlglot
-from conftest import PROJECT_ROOT
+from conftest import run_command
 from test_analytics_snowflake_security import dbt_snowflake_offline
 
 pytestmark = pytest.mark.snowflake
@@ -39,16 +38,8 @@ def compiled_files(tmp_path_factory) -> list[Path]:
     tmp_dir = tmp_path_factory.mktemp("snowflake_compile")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SNOWFLAKE_", "DBT_"))}
     env |= {"DBT_TARGET_PATH": str(tmp_dir / "target"), "DBT_LOG_PATH": str(tmp_dir / "logs")}
-    completed = subprocess.run(
-        ["make", "--no-print-directory", "compile-snowflake", "DBT_ARGS=-q"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    made = run_command(["make", "--no-print-directory", "compile-snowflake", "DBT_ARGS=-q"], env)
+    assert made.returncode == 0, made.output[-5000:]
     root = tmp_dir / "target" / "compiled" / "customer_analytics"
     return sorted(path for path in root.rglob("*.sql") if path.is_file())
 
