@@ -196,11 +196,21 @@ def history_cases(clone: Clone) -> list[Check]:
         ))  # fmt: skip
     except duckdb.BinderException as error:  # a revision without end_reason
         ended = [str(error).splitlines()[0][:80]]
-    statuses = rows(
+    # The fact is core.transactions_fact; revisions before 1d04e0f call it fct_transactions.
+    facts = rows(
         daily,
-        "select distinct client_match_status from core.transactions_fact where source_client_id"
-        f" in ('{removed}', '{rejected_then_removed}')",
+        "select table_name from duckdb_tables() where schema_name = 'core'"
+        " and table_name in ('transactions_fact', 'fct_transactions')",
     )
+    statuses = [
+        status
+        for (fact,) in facts
+        for status in rows(
+            daily,
+            f"select distinct client_match_status from core.{fact} where source_client_id"
+            f" in ('{removed}', '{rejected_then_removed}')",
+        )
+    ]
     checks.append(Check(
         "1 client removed / re-keyed", "build passes; both keys end 'client_retired'",
         f"build {build_ok(second)}; ended: {ended}",

@@ -1,8 +1,8 @@
 {#
-    Overrides three dbt-snowflake macros on the fakesnow emulator only: skips what it cannot run.
+    Overrides four dbt-snowflake macros on the fakesnow emulator only: skips what it cannot run.
 
     Shims for fakesnow, the local Snowflake emulator CI builds the Snowflake target against
-    (tests/python/test_snowflake_emulated.py). Each one changes behaviour only when
+    (tests/python/test_emulated_sequence.py). Each one changes behaviour only when
     target.account == 'fakesnow' and otherwise calls dbt-snowflake's own macro, so on a real
     account the generated SQL is exactly dbt-snowflake's (plus the project's own overrides,
     macros/overrides). What they skip (temporary relations, comments, grants, access policies,
