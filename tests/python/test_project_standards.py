@@ -259,3 +259,46 @@ def test_overrides_of_dbt_macros_live_in_macros_overrides():
                 unexplained.append(path.name)
     assert misplaced == {}
     assert unexplained == []
+
+
+def layer_rule() -> dict[str, int]:
+    """Folder → layer, from the table in docs/layers.md (the one place the rule is written)."""
+    page = (PROJECT_ROOT / "docs" / "layers.md").read_text()
+    rule = {}
+    for layer, folders in re.findall(r"(?m)^\| (\d+) \| ([^|]+) \|", page):
+        for folder in re.findall(r"`([^`]+)`", folders):
+            rule[folder] = int(layer)
+    return rule
+
+
+def layer_of(node: dict, rule: dict[str, int]) -> int | None:
+    if node["resource_type"] in ("seed", "source"):
+        return rule[f"{node['resource_type']}s"]
+    path = node["original_file_path"]
+    folders = [folder for folder in rule if path.startswith(folder + "/")]
+    return rule[max(folders, key=len)] if folders else None
+
+
+def test_every_model_reads_its_own_layer_or_a_lower_one(manifest):
+    rule = layer_rule()
+    assert len(set(rule.values())) == 7
+    everything = {**manifest["nodes"], **manifest["sources"]}
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    unplaced = [n["original_file_path"] for n in models if layer_of(n, rule) is None]
+    assert unplaced == []
+    upward = [
+        f"{model['name']} (layer {layer_of(model, rule)}) reads {everything[parent]['name']}"
+        f" (layer {layer_of(everything[parent], rule)})"
+        for model in models
+        for parent in model["depends_on"]["nodes"]
+        if layer_of(everything[parent], rule) > layer_of(model, rule)
+    ]
+    assert upward == []
+    reads_marts = [
+        model["name"]
+        for model in models
+        if model["original_file_path"].startswith("models/intermediate/")
+        for parent in model["depends_on"]["nodes"]
+        if layer_of(everything[parent], rule) == rule["models/marts"]
+    ]
+    assert reads_marts == []
