@@ -3,7 +3,8 @@
     format, never an error, so staging can reject the row with a reason instead of failing the build.
     The shape is checked with a regex first because warehouses cast leniently in different ways
     (Snowflake rounds '1.5' to an integer and guesses day/month order in dates; DuckDB does not);
-    try_cast then catches what the shape cannot (2024-02-30, numeric overflow).
+    try_cast then catches what the shape cannot (2024-02-30, numeric overflow). Not dbt.safe_cast:
+    dbt-duckdb has none, so dbt's default, a plain cast, would fail the build on such a value.
 #}
 
 {# Trimmed text, with internal runs of whitespace collapsed and empty strings turned into NULL. #}

@@ -33,7 +33,7 @@ typed as (
 numbered as (
     select
         *,
-        row_number() over (partition by row_hash order by row_hash) as row_occurrence
+        {{ row_occurrence() }} as row_occurrence
     from typed
 ),
 
@@ -85,10 +85,7 @@ cleaned as (
 ranked_ids as (
     select
         *,
-        row_number() over (
-            partition by client_id, row_reject_reason
-            order by updated_at desc nulls last, row_hash asc
-        ) as client_id_rank
+        {{ key_rank('client_id', 'updated_at desc nulls last, row_hash asc') }} as client_id_rank
     from cleaned
 ),
 
@@ -96,10 +93,7 @@ final as (
     select
         *,
         {{ raw_row_id() }} as raw_row_id,
-        coalesce(
-            row_reject_reason,
-            case when client_id_rank > 1 then 'duplicate_client_id' end
-        ) as reject_reason
+        {{ reject_reason_with_key_rank('client_id_rank', 'duplicate_client_id') }} as reject_reason
     from ranked_ids
 )
 

@@ -25,7 +25,7 @@ typed as (
 numbered as (
     select
         typed.*,
-        row_number() over (partition by typed.row_hash order by typed.row_hash) as row_occurrence,
+        {{ row_occurrence('typed.row_hash') }} as row_occurrence,
         non_product_codes.kind as non_product_kind
     from typed
     left join non_product_codes
@@ -51,13 +51,11 @@ checked as (
 ranked_codes as (
     select
         *,
-        row_number() over (
-            partition by stock_code, row_reject_reason
-            order by
-                case when status = 'active' then 0 else 1 end asc,
-                launch_date desc nulls last,
-                row_hash asc
-        ) as stock_code_rank
+        {{ key_rank(
+            'stock_code',
+            "case when status = 'active' then 0 else 1 end asc, launch_date desc nulls last,"
+            ~ " row_hash asc",
+        ) }} as stock_code_rank
     from checked
 ),
 
@@ -65,10 +63,8 @@ final as (
     select
         *,
         {{ raw_row_id() }} as raw_row_id,
-        coalesce(
-            row_reject_reason,
-            case when stock_code_rank > 1 then 'duplicate_stock_code' end
-        ) as reject_reason
+        {{ reject_reason_with_key_rank('stock_code_rank', 'duplicate_stock_code') }}
+            as reject_reason
     from ranked_codes
 )
 
