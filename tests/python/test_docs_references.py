@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from conftest import PROJECT_ROOT
 
 README = PROJECT_ROOT / "README.md"
@@ -420,3 +421,22 @@ def test_figures_quoted_from_the_sample_match_its_build(built_warehouse, page, s
     assert None not in figures, sql
     expected = sentence.format(*figures)
     assert expected in one_line((PROJECT_ROOT / page).read_text()), expected
+
+
+def test_the_contract_table_in_the_docs_is_the_sources_yaml():
+    """docs/raw_input.md shows the raw file contract; _crm__sources.yml is where it is written."""
+    sources = yaml.safe_load(
+        (PROJECT_ROOT / "models" / "staging" / "crm" / "_crm__sources.yml").read_text()
+    )
+    contract = {
+        f"{table['name']}.csv": [column["name"] for column in table["columns"]]
+        for table in sources["sources"][0]["tables"]
+        if table["name"] in ("clients", "products", "transactions")
+    }
+    page = (PROJECT_ROOT / "docs" / "raw_input.md").read_text()
+    documented = {
+        name: [re.sub(r"\*\*|\s*\(.*\)", "", column).strip() for column in columns.split(", ")]
+        for name, columns in re.findall(r"(?m)^\| `(\w+\.csv)` \| (.+) \|$", page)
+    }
+    assert set(contract) == {"clients.csv", "products.csv", "transactions.csv"}
+    assert documented == contract
