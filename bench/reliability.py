@@ -1,4 +1,5 @@
-"""Reliability benchmark: the adversarial cases of issue 17, replayed against a fresh clone.
+"""Reliability benchmark: adversarial deliveries, publishes, raw files and roles, replayed against a
+fresh clone.
 
     python bench/reliability.py                    # every case (~15 min on 2 cores)
     python bench/reliability.py --only history publish
