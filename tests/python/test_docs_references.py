@@ -440,3 +440,8 @@ def test_the_contract_table_in_the_docs_is_the_sources_yaml():
     }
     assert set(contract) == {"clients.csv", "products.csv", "transactions.csv"}
     assert documented == contract
+
+
+def test_no_page_points_at_a_tracker_the_repository_does_not_have():
+    found = {name_of(doc): re.findall(r"(?i)\bissues? #?\d+", doc.read_text()) for doc in DOCS}
+    assert {doc: refs for doc, refs in found.items() if refs} == {}
