@@ -303,3 +303,21 @@ def test_every_model_reads_its_own_layer_or_a_lower_one(manifest):
         if layer_of(everything[parent], rule) == rule["models/marts"]
     ]
     assert reads_marts == []
+
+
+def test_unit_tests_fed_an_as_of_date_pin_the_var(manifest):
+    """A unit test that gives int_as_of_date as a fixture must set var as_of_date to null: a
+    what-if build (`dbt build --vars '{as_of_date: …}'`) would otherwise replace the fixture's
+    date with its own and fail the test."""
+    fed = [
+        test
+        for test in manifest["unit_tests"].values()
+        if any("int_as_of_date" in given["input"] for given in test["given"])
+    ]
+    unpinned = [
+        test["name"]
+        for test in fed
+        if "as_of_date" not in ((test.get("overrides") or {}).get("vars") or {})
+        or test["overrides"]["vars"]["as_of_date"] is not None
+    ]
+    assert fed and unpinned == []
