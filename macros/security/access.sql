@@ -88,19 +88,29 @@
 
 {#
     The WHERE condition of a non-regional analytics view: on Snowflake the grants decide who
-    reads it; on DuckDB the session must name a valid principal.
+    reads it; on DuckDB the session must name a valid principal. A view for some roles only
+    passes them as `readers`, the same list its grants name (analytics_readers), so that on
+    DuckDB any other role gets an error naming the view and its readers.
 #}
-{% macro role_filter() -%}
-    {{ return(adapter.dispatch('role_filter', 'customer_analytics')()) }}
+{% macro role_filter(readers=none) -%}
+    {{ return(adapter.dispatch('role_filter', 'customer_analytics')(readers)) }}
 {%- endmacro %}
 
-{% macro default__role_filter() -%}
+{% macro default__role_filter(readers) -%}
     true
 {%- endmacro %}
 
-{% macro duckdb__role_filter() -%}
-    {{ analytics_session_check() }}
+{% macro duckdb__role_filter(readers) -%}
+    {{ analytics_session_check(readers) }}
 {%- endmacro %}
+
+{# The grants config of an analytics view that only `readers` may read. #}
+{% macro analytics_readers(readers) %}
+    {% for role in readers if role not in analytics_roles() %}
+        {% do exceptions.raise_compiler_error(role ~ ' is not an analytics role') %}
+    {% endfor %}
+    {{ return({'select': readers}) }}
+{% endmacro %}
 
 {#
     DuckDB: true, or an error naming the variables to set. Two stages, so the error cannot be
@@ -114,7 +124,7 @@
       of the view's rows (tests/python/test_analytics_access.py proves it on views emptied of
       rows).
 #}
-{% macro analytics_session_check() -%}
+{% macro analytics_session_check(readers=none) -%}
     {%- set role = duckdb_session_value('analytics_role') -%}
     {%- set user = duckdb_session_value('analytics_user') -%}
     {%- set roles = analytics_roles() -%}
@@ -146,6 +156,13 @@
                         'analytics_role ''' || {{ role }} || ''' is not an analytics role: '
                         || '{{ how }}'
                     )
+                {%- if readers %}
+                when {{ role }} not in ('{{ readers | join("', '") }}')
+                    then error(
+                        'analytics_role ''' || {{ role }} || ''' may not read '
+                        || '{{ this.identifier }}: it is for {{ readers | join(", ") }}'
+                    )
+                {%- endif %}
                 when {{ role }} = 'SALES_LEADERSHIP' and {{ user }} is null
                     then error(
                         'analytics_user is not set: SALES_LEADERSHIP sees the regions of its'

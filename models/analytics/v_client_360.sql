@@ -22,6 +22,14 @@ assignments as (
     where is_current
 ),
 
+territories as (
+    select * from {{ ref('territory_dim') }}
+),
+
+advisors as (
+    select * from {{ ref('advisor_dim') }}
+),
+
 recommendations as (
     select * from {{ ref('client_recommendations') }}
 ),
@@ -42,6 +50,8 @@ final as (
         clients.client_type,
         clients.industry,
         clients.revenue_band,
+        clients.city,
+        clients.postcode,
         clients.country,
         clients.region,
         {{ masked('clients.email') }} as email,
@@ -60,7 +70,9 @@ final as (
         scores.p_alive,
         scores.clv_12m,
         assignments.territory_key,
+        territories.territory_name,
         assignments.advisor_key,
+        advisors.advisor_name,
         offers.recommended_products,
         scores.as_of_date
     from clients
@@ -70,6 +82,10 @@ final as (
         on clients.client_key = scores.client_key
     left join assignments
         on clients.client_key = assignments.client_key
+    left join territories
+        on assignments.territory_key = territories.territory_key
+    left join advisors
+        on assignments.advisor_key = advisors.advisor_key
     left join offers
         on clients.client_key = offers.client_key
     where {{ row_filter('clients.region') }}

@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 PROJECT_PARTS = [
     "dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds",
-    "tests/generic", "tests/marts", "tests/seeds", "analyses",
+    "tests/generic", "tests/staging", "tests/marts", "tests/seeds", "analyses",
 ]  # fmt: skip
 
 

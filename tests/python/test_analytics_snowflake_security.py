@@ -76,15 +76,14 @@ def test_snowflake_views_are_secure_granted_and_free_of_duckdb_filters(compiled)
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["path"].startswith("analytics/")
     ]
-    assert len(views) == 11
+    assert len(views) == 14
     for node in views:
         assert node["config"]["materialized"] == "view"
         assert node["config"]["secure"] is True, node["name"]
-        assert set(node["config"]["grants"]["select"]) == {
-            "DATA_ENGINEER",
-            "CRM_ANALYST",
-            "SALES_LEADERSHIP",
-        }
+        readers = {"DATA_ENGINEER", "CRM_ANALYST", "SALES_LEADERSHIP"}
+        if node["name"] == "v_data_quality":
+            readers -= {"SALES_LEADERSHIP"}
+        assert set(node["config"]["grants"]["select"]) == readers, node["name"]
         sql = (
             compiled / "target" / "compiled" / "customer_analytics" / node["original_file_path"]
         ).read_text()
