@@ -12,7 +12,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test test-snowflake test-emulator compile-snowflake slim-ci actionlint lint browser duckdb1 plots export docs data clean
+.PHONY: install build test test-snowflake test-emulator compile-snowflake slim-ci actionlint lint browser duckdb1 plots export docs metrics data clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -101,6 +101,15 @@ export: install
 docs: plots
 	DUCKDB_PATH=$(or $(PUBLISHED_DUCKDB_PATH),warehouse.duckdb) DUCKDB_ACCESS_MODE=read_only \
 		$(BIN)/dbt docs generate
+
+# The semantic layer (docs/metrics.md): `mf query` on the published warehouse, opened read-only.
+# dbt parse first writes target/semantic_manifest.json, where mf reads the metrics, e.g.
+#   make metrics QUERY="--metrics revenue,orders --group-by metric_time__year"
+METRICS_DUCKDB_PATH = $(or $(PUBLISHED_DUCKDB_PATH),warehouse.duckdb)
+metrics: install
+	DBT_TARGET_PATH=target DUCKDB_PATH=$(METRICS_DUCKDB_PATH) $(BIN)/dbt parse -q
+	DUCKDB_PATH=$(METRICS_DUCKDB_PATH) DUCKDB_ACCESS_MODE=read_only \
+		$(BIN)/mf query $(or $(QUERY),--saved-query business_health_monthly --decimals 2) --quiet
 
 data: install
 	$(BIN)/python -m customer_analytics.generator --seed $(SEED) --clients $(CLIENTS) \
