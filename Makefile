@@ -12,7 +12,7 @@ TRANSACTIONS ?= 10000000
 SEED ?= 42
 OUT ?= data/generated
 
-.PHONY: install build test test-snowflake test-emulator compile-snowflake slim-ci actionlint lint browser duckdb1 plots export docs metrics data clean
+.PHONY: install build test test-snowflake test-emulator compile-snowflake slim-ci actionlint lint browser duckdb1 plots export docs metrics data serve clean
 
 $(BIN)/dbt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -110,6 +110,12 @@ metrics: install
 	DBT_TARGET_PATH=target DUCKDB_PATH=$(METRICS_DUCKDB_PATH) $(BIN)/dbt parse -q
 	DUCKDB_PATH=$(METRICS_DUCKDB_PATH) DUCKDB_ACCESS_MODE=read_only \
 		$(BIN)/mf query $(or $(QUERY),--saved-query business_health_monthly --decimals 2) --quiet
+
+# The read-only HTTP API over the published warehouse (docs/api.md), on 127.0.0.1:8000:
+# CA_API_KEYS names the key file; PUBLISHED_DUCKDB_PATH, CA_API_HOST, CA_API_PORT and
+# CA_API_BACKEND=snowflake as `ca-serve --help` says.
+serve: install
+	$(BIN)/ca-serve
 
 data: install
 	$(BIN)/python -m customer_analytics.generator --seed $(SEED) --clients $(CLIENTS) \

@@ -176,6 +176,7 @@ def test_docs_site_generates_with_views_exposures_and_plots(docs_site):
         "territory_workload_dashboard",
         "business_health_dashboard",
         "retention_dashboard",
+        "crm_read_api",
     }
     client_360 = "model.customer_analytics.v_client_360"
     assert client_360 in catalog["nodes"]

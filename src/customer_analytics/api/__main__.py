@@ -1,0 +1,5 @@
+import sys
+
+from customer_analytics.api.cli import main
+
+sys.exit(main())

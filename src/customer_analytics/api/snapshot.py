@@ -1,0 +1,129 @@
+"""One principal's view of one publish, in memory: what every endpoint answers from.
+
+Built from the rows the principal's analytics views return (queries.SNAPSHOT), so the views'
+filtering and masking are already applied; nothing here knows the rules. Immutable once built:
+requests in flight keep the snapshot they started with while a newer one replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from customer_analytics.api.search import SearchIndex
+
+
+def plain_numbers(table: pa.Table) -> pa.Table:
+    """Decimal amounts as float64: JSON numbers, and cheaper to turn into Python per row."""
+    for index, column in enumerate(table.schema):
+        if pa.types.is_decimal(column.type):
+            # Rounded to the decimal's scale: the division inside the cast can land one ulp
+            # off (127.60000000000001).
+            as_float = pc.round(pc.cast(table[index], pa.float64()), column.type.scale)
+            table = table.set_column(index, column.name, as_float)
+    return table
+
+
+def row_ranges(table: pa.Table) -> dict[str, tuple[int, int]]:
+    """{client_key: (first row, row after its last)} of a table sorted by client_key; in
+    numpy, since a Python loop over the 1.6 M product rows of scale L takes seconds."""
+    if not table.num_rows:
+        return {}
+    codes = pc.dictionary_encode(table["client_key"].combine_chunks()).indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    stops = np.r_[starts[1:], len(codes)]
+    keys = table["client_key"].take(pa.array(starts)).to_pylist()
+    return dict(zip(keys, zip(starts.tolist(), stops.tolist(), strict=True), strict=True))
+
+
+def rows(table: pa.Table, start: int = 0, stop: int | None = None) -> list[dict]:
+    stop = table.num_rows if stop is None else min(stop, table.num_rows)
+    return table.slice(start, max(stop - start, 0)).to_pylist()
+
+
+@dataclass
+class Snapshot:
+    token: tuple  # the published file it was read from (device, inode, mtime, size)
+    published_at: dt.datetime
+    profiles: pa.Table
+    recommendations: pa.Table
+    products: pa.Table
+    at_risk_table: pa.Table
+    segment_rows: list[dict]
+    monthly_rows: list[dict]
+    as_of_date: dt.date | None = None
+    row_of: dict[str, int] = field(init=False)
+    recommendation_ranges: dict[str, tuple[int, int]] = field(init=False)
+    product_ranges: dict[str, tuple[int, int]] = field(init=False)
+    top_value_order: pa.Array = field(init=False)
+    index: SearchIndex = field(init=False)
+
+    blocking = False  # answers from memory: no need to leave the event loop
+
+    def __post_init__(self):
+        # One chunk per column: take() and slice() on DuckDB's many small chunks cost
+        # milliseconds per call at scale L.
+        self.profiles = plain_numbers(self.profiles).combine_chunks()
+        self.recommendations = plain_numbers(self.recommendations).combine_chunks()
+        self.products = plain_numbers(self.products).combine_chunks()
+        self.at_risk_table = plain_numbers(self.at_risk_table).combine_chunks()
+        keys = self.profiles["client_key"].to_pylist()
+        self.row_of = {key: row for row, key in enumerate(keys)}
+        self.recommendation_ranges = row_ranges(self.recommendations)
+        self.product_ranges = row_ranges(self.products)
+        # queries.TOP_VALUE_ORDER: highest CLV first, unknown CLV last, then client_key.
+        self.top_value_order = pc.sort_indices(
+            self.profiles,
+            sort_keys=[("clv_12m", "descending", "at_end"), ("client_key", "ascending", "at_end")],
+        )
+        self.index = SearchIndex(
+            self.profiles["client_name"].to_pylist(),
+            self.profiles["email"].to_pylist(),
+            self.profiles["postcode"].to_pylist(),
+        )
+        if self.as_of_date is None:
+            dates = [row["as_of_date"] for row in self.segment_rows if row.get("as_of_date")]
+            self.as_of_date = max(dates) if dates else None
+
+    def profile(self, client_key: str) -> dict | None:
+        row = self.row_of.get(client_key)
+        if row is None:
+            return None
+        # Cell by cell: a third of the time of a one-row slice's to_pylist().
+        found = {
+            name: column[row].as_py()
+            for name, column in zip(self.profiles.column_names, self.profiles.columns, strict=True)
+        }
+        found["recommendations"] = rows(
+            self.recommendations, *self.recommendation_ranges.get(client_key, (0, 0))
+        )
+        found["products"] = rows(self.products, *self.product_ranges.get(client_key, (0, 0)))
+        return found
+
+    def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
+        """(how many clients matched, the page of them from offset)."""
+        hits = self.index.search(query)
+        page = hits[offset : offset + limit]
+        if not page:
+            return len(hits), []
+        matched = self.profiles.take([hit.row for hit in page]).to_pylist()
+        return len(hits), [
+            {**row, "score": hit.score, "matched_on": hit.matched_on}
+            for row, hit in zip(matched, page, strict=True)
+        ]
+
+    def at_risk(self, limit: int) -> list[dict]:
+        return rows(self.at_risk_table, 0, limit)
+
+    def top_value(self, limit: int) -> list[dict]:
+        return self.profiles.take(self.top_value_order[:limit]).to_pylist()
+
+    def segments(self) -> list[dict]:
+        return self.segment_rows
+
+    def monthly(self) -> list[dict]:
+        return self.monthly_rows

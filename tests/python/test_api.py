@@ -1,0 +1,547 @@
+"""The HTTP API (customer_analytics.api) against a real server: uvicorn in a child process on a
+loopback port, over the sample build published into a temp dir, called with httpx.
+
+Every answer is compared with what the analytics views return to the same principal (read here
+with DuckDB and the session variables), so the API must apply exactly the views' row filter and
+masking. Also: search finds the golden client of known duplicate records, every bad input is a
+clear JSON error, a missing or unreadable published file is a 503, and a publish while requests
+run switches the server to the new state with no failed request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+import uvloop
+from conftest import load_python_file
+
+from customer_analytics.api.cli import server_process
+from customer_analytics.api.keys import key_digest
+from customer_analytics.publish import publish_file
+
+UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
+EUROPE = {WESTERN_EUROPE, "Northern Europe", "Southern Europe", "Central & Eastern Europe"}
+MASKED = "***MASKED***"
+# Who calls: (role, user) of each test key.
+PRINCIPALS = {
+    "crm": ("CRM_ANALYST", "CRM_APP"),
+    "engineer": ("DATA_ENGINEER", ""),
+    "uk": ("SALES_LEADERSHIP", "LEAD_UK"),
+    "europe": ("SALES_LEADERSHIP", "LEAD_EUROPE"),
+    "intern": ("INTERN", "SOMEONE"),
+    "unentitled": ("SALES_LEADERSHIP", "NOBODY"),
+    "no_user": ("SALES_LEADERSHIP", ""),
+}
+START_TIMEOUT_S = 60
+
+
+@dataclass
+class Api:
+    url: str
+    published: Path
+    log: Path
+    keys: dict[str, str]
+    # One client for every request: a new httpx client per request costs milliseconds.
+    http: httpx.Client
+
+    def get(self, path: str, who: str | None = "crm", **params) -> httpx.Response:
+        headers = {"X-API-Key": self.keys[who]} if who else {}
+        return self.http.get(self.url + path, params=params, headers=headers)
+
+    def ok(self, path: str, who: str = "crm", **params) -> dict:
+        response = self.get(path, who, **params)
+        assert response.status_code == 200, (path, who, response.text)
+        return response.json()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def api(built_warehouse, tmp_path_factory):
+    root = tmp_path_factory.mktemp("api")
+    published = root / "published" / "warehouse.duckdb"
+    publish_file(built_warehouse, published)
+    keys = {who: f"test-key-{who}-{os.urandom(8).hex()}" for who in PRINCIPALS}
+    key_file = root / "keys.json"
+    key_file.write_text(
+        json.dumps(
+            {
+                key_digest(keys[who]): {"role": role, "user": user}
+                for who, (role, user) in PRINCIPALS.items()
+            }
+        )
+    )
+    port = free_port()
+    log = root / "server.log"
+    with server_process(published, key_file, port, log) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        with httpx.Client(timeout=30) as http:
+            yield Api(url, published, log, keys, http)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def view_rows(published: Path, who: str, sql: str, params: list | None = None) -> list[dict]:
+    """What the analytics views return to the principal of `who`."""
+    role, user = PRINCIPALS[who]
+    with duckdb.connect(str(published), read_only=True) as connection:
+        connection.execute("set variable analytics_role = ?", [role])
+        connection.execute("set variable analytics_user = ?", [user])
+        cursor = connection.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def as_json(value):
+    """A view value as the API writes it in JSON."""
+    if isinstance(value, Decimal):
+        return pytest.approx(float(value), abs=0.005)
+    if isinstance(value, float):
+        return pytest.approx(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def first_client(api: Api, region: str) -> dict:
+    """A client of `region` with recommendations and an email, as CRM_ANALYST sees it."""
+    return view_rows(
+        api.published,
+        "crm",
+        "select * from analytics.v_client_360 where region = ? and email is not null"
+        " and recommended_products is not null order by client_key limit 1",
+        [region],
+    )[0]
+
+
+def test_health_reports_the_publish_time_and_with_a_key_the_as_of_date(api):
+    anonymous = api.ok("/health", who=None)
+    published_at = dt.datetime.fromtimestamp(api.published.stat().st_mtime, dt.UTC)
+    assert anonymous["status"] == "ok" and anonymous["backend"] == "duckdb"
+    assert dt.datetime.fromisoformat(anonymous["published_at"]) == published_at
+    assert anonymous["as_of_date"] is None
+    (latest,) = view_rows(
+        api.published, "uk", "select max(as_of_date) as as_of from analytics.v_segment_summary"
+    )
+    assert api.ok("/health", who="uk")["as_of_date"] == latest["as_of"].isoformat()
+
+
+@pytest.mark.parametrize("who", ["crm", "engineer"])
+def test_a_profile_is_the_views_rows_unmasked_for_roles_that_see_everything(api, who):
+    client = first_client(api, UK)
+    key = client["client_key"]
+    profile = api.ok(f"/clients/{key}", who=who)
+
+    assert profile["client_key"] == key and profile["client_name"] == client["client_name"]
+    assert profile["contact"] == {
+        name: as_json(client[name]) for name in ("email", "phone", "tax_id", "date_of_birth")
+    }
+    assert profile["contact"]["email"] not in (None, MASKED)
+    assert profile["location"]["postcode"] == client["postcode"]
+    assert profile["scores"]["clv_12m"] == as_json(client["clv_12m"])
+    assert profile["scores"]["segment_name"] == client["segment_name"]
+    assert profile["territory"]["territory_key"] == client["territory_key"]
+    assert profile["advisor"]["advisor_key"] == client["advisor_key"]
+    offers = view_rows(
+        api.published,
+        who,
+        "select * from analytics.v_client_recommendations where client_key = ?"
+        " order by recommendation_rank",
+        [key],
+    )
+    assert [(o["rank"], o["product_key"], o["because_of"]["product_key"])
+            for o in profile["recommendations"]] == [
+        (o["recommendation_rank"], o["product_key"], o["because_of_product_key"]) for o in offers
+    ]  # fmt: skip
+    assert (
+        ", ".join(o["product_key"] for o in profile["recommendations"])
+        == (client["recommended_products"])
+    )
+    owned = view_rows(
+        api.published,
+        who,
+        "select product_key from analytics.v_client_products where client_key = ?"
+        " order by net_value desc nulls last, product_key",
+        [key],
+    )
+    assert profile["products_bought"] == len(owned)
+    assert [p["product_key"] for p in profile["top_products"]] == [
+        p["product_key"] for p in owned[:10]
+    ]
+
+
+def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):
+    uk_client, european = first_client(api, UK), first_client(api, WESTERN_EUROPE)
+    full = api.ok(f"/clients/{uk_client['client_key']}", who="crm")
+    masked = api.ok(f"/clients/{uk_client['client_key']}", who="uk")
+
+    assert masked["contact"] == {
+        "email": MASKED, "phone": MASKED, "tax_id": MASKED, "date_of_birth": None
+    }  # fmt: skip
+    assert masked["advisor"]["advisor_email"] in (MASKED, None)
+    assert full["advisor"]["advisor_email"] not in (MASKED, None)
+    assert {k: v for k, v in masked.items() if k not in ("contact", "advisor")} == {
+        k: v for k, v in full.items() if k not in ("contact", "advisor")
+    }
+    assert api.get(f"/clients/{european['client_key']}", who="uk").status_code == 404
+    assert api.get(f"/clients/{uk_client['client_key']}", who="europe").status_code == 404
+    assert api.ok(f"/clients/{european['client_key']}", who="europe")["contact"]["email"] == MASKED
+
+
+@pytest.mark.parametrize("who, regions", [("crm", None), ("uk", {UK}), ("europe", EUROPE)])
+def test_at_risk_and_top_value_are_the_views_order_within_the_principals_regions(api, who, regions):
+    at_risk = api.ok("/clients/at-risk", who=who, limit=1000)
+    expected = view_rows(
+        api.published,
+        who,
+        "select client_key, region, email from analytics.v_retention_priorities"
+        " order by priority_rank",
+    )
+    assert [c["client_key"] for c in at_risk["clients"]] == [c["client_key"] for c in expected]
+    assert at_risk["count"] == len(expected) > 0
+    assert [c["email"] for c in at_risk["clients"]] == [c["email"] for c in expected]
+    short = api.ok("/clients/at-risk", who=who, limit=3)["clients"]
+    assert [c["client_key"] for c in short] == [c["client_key"] for c in expected[:3]]
+
+    top = api.ok("/clients/top-value", who=who, limit=25)["clients"]
+    best = view_rows(
+        api.published,
+        who,
+        "select client_key from analytics.v_client_360"
+        " order by clv_12m desc nulls last, client_key limit 25",
+    )
+    assert [c["client_key"] for c in top] == [c["client_key"] for c in best]
+    if regions is not None:
+        assert {c["region"] for c in at_risk["clients"] + top} <= regions
+        assert {c["email"] for c in at_risk["clients"]} == {MASKED}
+    else:
+        assert len({c["region"] for c in at_risk["clients"]}) > 1
+
+
+@pytest.mark.parametrize("who", ["crm", "uk"])
+def test_segments_and_business_metrics_are_the_views(api, who):
+    segments = api.ok("/segments", who=who)
+    expected = view_rows(api.published, who, "select * from analytics.v_segment_summary")
+    assert sorted((s["segment_id"], s["segment_name"], s["clients"])
+                  for s in segments["segments"]) == sorted(
+        (s["segment_id"], s["segment_name"], s["clients"]) for s in expected
+    )  # fmt: skip
+    assert segments["as_of_date"] == expected[0]["as_of_date"].isoformat()
+
+    months = api.ok("/metrics/monthly", who=who)["months"]
+    metrics = view_rows(
+        api.published, who, "select * from analytics.v_business_metrics order by month_start"
+    )
+    assert [m["month_start"] for m in months] == [m["month_start"].isoformat() for m in metrics]
+    assert [m["net_revenue"] for m in months] == [as_json(m["net_revenue"]) for m in metrics]
+
+    health = api.ok("/metrics/health", who=who)
+    scored = [m for m in metrics if m["health_score"] is not None]
+    assert health["month_start"] == scored[-1]["month_start"].isoformat()
+    assert health["health_score"] == as_json(scored[-1]["health_score"])
+    assert len(health["last_12_months"]) == min(12, len(scored))
+
+
+def test_search_finds_the_golden_client_of_known_duplicate_records(api):
+    """Source records the dedupe merged into one golden client, spelt differently from it:
+    searching a record's name, email or postcode finds its golden client among the first 5."""
+    records = view_rows(
+        api.published,
+        "engineer",
+        "select xref.client_key, record.client_name, record.email, record.postcode"
+        " from core.client_xref as xref"
+        " inner join stage.stg_crm__clients as record on record.client_id = xref.source_client_id"
+        " inner join core.client_dim as golden on golden.client_key = xref.client_key"
+        " where xref.cluster_size > 1 and record.client_name <> golden.client_name"
+        " order by xref.source_client_id",
+    )
+    assert len(records) > 50
+    for field, at_least in (("client_name", 0.98), ("email", 0.95), ("postcode", 0.95)):
+        queried = [record for record in records if record[field]]
+        found = 0
+        for record in queried:
+            results = api.ok("/clients/search", q=record[field], page_size=5)["results"]
+            found += record["client_key"] in [result["client_key"] for result in results]
+        assert found / len(queried) >= at_least, (field, found, len(queried))
+
+
+def test_search_is_ranked_paged_and_sees_only_what_the_principal_sees(api):
+    client = first_client(api, UK)
+    first = api.ok("/clients/search", q=client["client_name"], page_size=5)
+    assert first["results"][0]["client_key"] == client["client_key"]
+    assert first["results"][0]["score"] == 100
+    scores = [result["score"] for result in first["results"]]
+    assert scores == sorted(scores, reverse=True)
+    second = api.ok("/clients/search", q=client["client_name"], page_size=5, page=2)
+    assert second["total"] == first["total"] > 5
+    assert not {r["client_key"] for r in first["results"]} & {
+        r["client_key"] for r in second["results"]
+    }
+
+    by_email = api.ok("/clients/search", who="crm", q=client["email"])["results"][0]
+    assert (by_email["client_key"], by_email["matched_on"]) == (client["client_key"], "email")
+    # The UK lead may see the client but not its email: the email finds nothing by email.
+    masked = api.ok("/clients/search", who="uk", q=client["email"])["results"]
+    assert all(r["matched_on"] != "email" and r["email"] == MASKED for r in masked)
+
+    european = first_client(api, WESTERN_EUROPE)
+    seen_by_uk = api.ok("/clients/search", who="uk", q=european["client_name"])["results"]
+    assert european["client_key"] not in {r["client_key"] for r in seen_by_uk}
+    assert {r["region"] for r in seen_by_uk} <= {UK}
+
+
+def test_principals_never_share_a_session(api):
+    """Requests of two principals interleaved on one server: each gets its own masking."""
+    key = first_client(api, UK)["client_key"]
+
+    def email_seen(who: str) -> tuple[str, str]:
+        return who, api.ok(f"/clients/{key}", who=who)["contact"]["email"]
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(email_seen, ["crm", "uk"] * 40))
+    assert {email for who, email in seen if who == "uk"} == {MASKED}
+    assert MASKED not in {email for who, email in seen if who == "crm"}
+
+
+BAD_INPUT = [
+    # (what, path, caller, query parameters, status, words of the message)
+    ("no key", "/segments", None, {}, 401, "missing API key"),
+    ("unknown key", "/segments", "forged", {}, 401, "invalid API key"),
+    ("unknown role", "/clients/at-risk", "intern", {}, 403, "is not an analytics role"),
+    ("unentitled user", "/segments", "unentitled", {}, 403, "has no region entitlements"),
+    ("no user", "/clients/search", "no_user", {"q": "smith"}, 403, "analytics_user is not set"),
+    ("unknown client", "/clients/0000", "crm", {}, 404, "no client '0000'"),
+    ("SQL as a client key", "/clients/x' or '1'='1", "uk", {}, 404, "no client"),
+    ("SQL as a limit", "/clients/top-value", "crm", {"limit": "1; drop"}, 422, "'limit'"),
+    ("huge limit", "/clients/at-risk", "crm", {"limit": 10**12}, 422, "less than or equal"),
+    ("zero limit", "/clients/top-value", "crm", {"limit": 0}, 422, "greater than or equal"),
+    ("page 0", "/clients/search", "crm", {"q": "smith", "page": 0}, 422, "'page'"),
+    ("huge page", "/clients/search", "crm", {"q": "a", "page_size": 10**6}, 422, "'page_size'"),
+    ("empty search", "/clients/search", "crm", {"q": ""}, 422, "'q'"),
+    ("no search", "/clients/search", "crm", {}, 422, "'q'"),
+    ("blank search", "/clients/search", "crm", {"q": "  ;-- "}, 422, "letter or a digit"),
+    ("10 kB search", "/clients/search", "crm", {"q": "smith " * 1707}, 422, "at most 200"),
+    ("non-UTF-8 search", "/clients/search?q=%FF%FEsmith", "crm", {}, 422, "not valid UTF-8"),
+    ("non-UTF-8 key", "/clients/%C3%28", "crm", {}, 422, "not valid UTF-8"),
+    ("10 kB client key", "/clients/" + "k" * 10_000, "crm", {}, 422, "at most 200"),
+    ("no such endpoint", "/clients", "crm", {}, 404, "no endpoint"),
+]
+
+
+@pytest.mark.parametrize(
+    "path, who, params, status, words",
+    [case[1:] for case in BAD_INPUT],
+    ids=[c[0] for c in BAD_INPUT],
+)
+def test_bad_input_is_a_clear_json_error(api, path, who, params, status, words):
+    headers = {"X-API-Key": api.keys.get(who, "forged")} if who else {}
+    # params=None keeps a query string written into the path (httpx replaces it otherwise).
+    response = api.http.get(api.url + path, params=params or None, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["status"] == status and body["error"] and words in body["message"], body
+    assert "Traceback" not in response.text and len(response.text) < 1000
+
+
+def test_raw_non_ascii_bytes_in_the_request_line_are_refused_before_the_app(api):
+    """Bytes above 0x7f may not appear unencoded in an HTTP/1.1 request line: uvicorn answers
+    400 in plain text itself (docs/api.md), and the server goes on serving."""
+    host, port = api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(b"GET /clients/search?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"Traceback" not in answer
+    assert api.get("/segments").status_code == 200
+
+
+def test_sql_in_a_search_is_text_and_returns_only_the_principals_rows(api):
+    injected = "' or 1=1; drop view analytics.v_client_360; --"
+    found = api.ok("/clients/search", who="uk", q=injected)
+    assert {r["region"] for r in found["results"]} <= {UK}
+    assert api.ok("/clients/top-value", who="crm", limit=1)["count"] == 1
+
+
+ENDPOINTS = [
+    "/health",
+    "/clients/search",
+    "/clients/at-risk",
+    "/clients/top-value",
+    "/clients/{client_key}",
+    "/segments",
+    "/metrics/monthly",
+    "/metrics/health",
+]
+
+
+def test_the_openapi_schema_declares_each_response(api):
+    schema = api.ok("/openapi.json", who=None)
+    paths = schema["paths"]
+    for path in ENDPOINTS:
+        responses = paths[path]["get"]["responses"]
+        assert "$ref" in responses["200"]["content"]["application/json"]["schema"], path
+        if path != "/health":
+            for status in ("401", "403", "422", "503"):
+                assert responses[status]["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }, (path, status)
+    assert "APIKeyHeader" in schema["components"]["securitySchemes"]
+
+
+def test_a_bad_key_file_stops_the_server_with_one_line(tmp_path):
+    cases = {
+        "missing.json": "cannot read",
+        "list.json": "expected a JSON object",
+        "plain.json": "keys must be SHA-256 digests",
+    }
+    (tmp_path / "list.json").write_text("[]")
+    (tmp_path / "plain.json").write_text(json.dumps({"my-secret-key": {"role": "CRM_ANALYST"}}))
+    for name, words in cases.items():
+        run = subprocess.run(
+            [sys.executable, "-m", "customer_analytics.api", "--keys", str(tmp_path / name)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        assert run.returncode == 2 and words in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr and "my-secret-key" not in run.stderr
+
+
+def test_the_benchmark_counts_answers_errors_and_judges_targets(api):
+    bench = load_python_file("bench/api_benchmark.py")
+    keys = {"crm": api.keys["crm"], "forged": "forged"}
+    served = uvloop.run(bench.run_phase(api.url, keys, [("crm", "/segments")], 30, 64))
+    assert (served["requests"], served["errors"]) == (64, 0)
+    refused = uvloop.run(bench.run_phase(api.url, keys, [("forged", "/segments")], 30, 40))
+    assert (refused["requests"], refused["errors"]) == (0, 40)
+    assert refused["first_errors"][0].startswith("401")
+    phases = {
+        "profile_closed": {"p95_ms": 35.0, "per_s": 900.0},
+        "profile_offered": {"p95_ms": 6.0},
+        "during_publish": {"errors": 0, "publish": {"seconds": 80}},
+    }
+    assert bench.verdicts(phases) == {
+        "profile p95 <= 20 ms (closed)": False,
+        "profile p95 <= 20 ms (offered)": True,
+        ">= 500 profile lookups/s (closed)": True,
+        "no error during a concurrent publish": True,
+    }
+
+
+def wait_for(predicate, timeout_s: float = 60.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"not within {timeout_s} s")
+
+
+def test_a_missing_or_unreadable_published_file_is_a_503(api, tmp_path):
+    kept = tmp_path / "kept.duckdb"
+    os.link(api.published, kept)  # the same file, to put back unchanged
+    garbage = api.published.with_name("garbage")
+    garbage.write_bytes(b"not a DuckDB file " * 100)
+    try:
+        os.replace(garbage, api.published)
+        broken = wait_for(lambda: (r := api.get("/segments")).status_code == 503 and r)
+        assert "could not be read" in broken.json()["message"]
+        assert broken.headers["retry-after"] == "1"
+
+        api.published.unlink()
+        missing = api.get("/clients/at-risk", who="uk")
+        assert missing.status_code == 503 and "no published warehouse" in missing.json()["message"]
+        health = api.get("/health", who=None)
+        assert health.status_code == 503 and health.json()["status"] == "unavailable"
+    finally:
+        os.replace(kept, api.published)
+    wait_for(lambda: api.get("/segments").status_code == 200)
+
+
+def test_a_publish_while_serving_switches_to_the_new_state_without_errors(
+    api, built_warehouse, tmp_path
+):
+    """Must run last in this file: it publishes a changed warehouse over the served one."""
+    client = first_client(api, UK)
+    key, old_name = client["client_key"], client["client_name"]
+    new_name = old_name + " (renamed)"
+    changed = tmp_path / "working" / "warehouse.duckdb"
+    changed.parent.mkdir()
+    shutil.copy(built_warehouse, changed)
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute(
+            "update core.client_dim set client_name = ? where client_key = ?", [new_name, key]
+        )
+    before = api.get(f"/clients/{key}").headers["x-published-at"]
+
+    seen: list[tuple[str, int, str | None]] = []
+    stop = threading.Event()
+
+    profile = f"/clients/{key}"
+
+    def keep_reading():
+        while not stop.is_set():
+            for who, path, params in (
+                ("crm", profile, {}),
+                ("uk", profile, {}),
+                ("crm", "/clients/search", {"q": old_name}),
+                ("uk", "/clients/at-risk", {"limit": 5}),
+                ("crm", "/segments", {}),
+            ):
+                response = api.get(path, who, **params)
+                name = response.json().get("client_name") if path == profile else None
+                seen.append((path, response.status_code, name))
+
+    readers = [threading.Thread(target=keep_reading) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        publish_file(changed, api.published)
+        for who in ("crm", "uk"):
+            wait_for(lambda who=who: api.ok(f"/clients/{key}", who)["client_name"] == new_name)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+
+    assert {status for _, status, _ in seen} == {200}, [s for s in seen if s[1] != 200][:5]
+    assert {name for path, _, name in seen if path == profile} == {old_name, new_name}
+    assert api.get(profile).headers["x-published-at"] != before
+    found = api.ok("/clients/search", q=new_name)["results"][0]
+    assert (found["client_key"], found["client_name"]) == (key, new_name)
