@@ -1,7 +1,9 @@
 {#
     The products to offer each golden client, best first, each with the client's own product
     whose cross-sell rule suggests it (client_recommendations), described for a CRM screen.
-    Sales leadership sees its regions only.
+    Sales leadership sees its regions only. The region filter applies to the clients before the
+    joins: after them, DuckDB 1.1 (the oldest client of a published file) took two minutes on
+    the 8,588 rows of the sample.
 #}
 with
 
@@ -11,6 +13,7 @@ recommendations as (
 
 clients as (
     select * from {{ ref('client_dim') }}
+    where {{ row_filter('region') }}
 ),
 
 products as (
@@ -37,7 +40,6 @@ final as (
         on recommendations.product_key = recommended.product_key
     inner join products as because_of
         on recommendations.because_of_product_key = because_of.product_key
-    where {{ row_filter('clients.region') }}
 )
 
 select * from final
