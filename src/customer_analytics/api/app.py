@@ -120,7 +120,9 @@ def create_app(reader, keys: KeyStore) -> FastAPI:
         description="An API key of the key file (CA_API_KEYS); it names a role and a user.",
     )
 
-    def authenticated(key: Annotated[str | None, Security(api_key)]) -> Principal:
+    # async: a plain def would be run in a worker thread, a thread hop per request for a hash
+    # and a few comparisons.
+    async def authenticated(key: Annotated[str | None, Security(api_key)]) -> Principal:
         if not key:
             raise Unauthorized("missing API key: send it in the X-API-Key header")
         principal = keys.principal_for(key)
@@ -187,7 +189,7 @@ def create_app(reader, keys: KeyStore) -> FastAPI:
         published_at, as_of_date = published.published_at, None
         if key is not None:
             # What this caller is served (a new publish may still be loading for it).
-            view = await reader.view(authenticated(key))
+            view = await reader.view(await authenticated(key))
             published_at, as_of_date = view.published_at, view.as_of_date
         return {
             "status": "ok",
