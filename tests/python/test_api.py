@@ -29,9 +29,12 @@ import httpx
 import pytest
 import uvloop
 from conftest import load_python_file
+from fastapi import FastAPI
 
+from customer_analytics.api import models
 from customer_analytics.api.cli import server_process
-from customer_analytics.api.keys import key_digest
+from customer_analytics.api.duckdb_reader import read_snapshot
+from customer_analytics.api.keys import Principal, key_digest
 from customer_analytics.publish import publish_file
 
 UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
@@ -201,6 +204,71 @@ def test_a_profile_is_the_views_rows_unmasked_for_roles_that_see_everything(api,
     assert [p["product_key"] for p in profile["top_products"]] == [
         p["product_key"] for p in owned[:10]
     ]
+
+
+def model_path_bodies(published: Path, who: str, keys: list[str]) -> dict[str, bytes]:
+    """What FastAPI itself writes for these profiles when the endpoint returns the profile dict
+    and FastAPI validates and serialises it for response_model=ClientProfile (how the endpoint
+    worked before it returned pre-serialised bytes)."""
+    snapshot = read_snapshot(published, Principal(*PRINCIPALS[who]))
+    app = FastAPI()
+
+    @app.get("/clients/{client_key}", response_model=models.ClientProfile)
+    async def profile(client_key: str):
+        return models.client_profile(snapshot.profile(client_key))
+
+    async def ask() -> dict[str, bytes]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return {key: (await client.get(f"/clients/{key}")).content for key in keys}
+
+    return uvloop.run(ask())
+
+
+@pytest.mark.parametrize("who", ["crm", "uk"])
+def test_a_profile_body_is_the_bytes_fastapi_writes_for_the_response_model(api, who):
+    """Byte for byte, asked once (serialised) and again (from the snapshot's cache), for
+    clients with and without advisor, assignment, recommendations and products."""
+    clients = view_rows(
+        api.published,
+        who,
+        "select client_key, advisor_key, recommended_products from analytics.v_client_360"
+        " order by client_key",
+    )
+    keys = [c["client_key"] for c in clients[:: max(len(clients) // 40, 1)]]
+    keys += [c["client_key"] for c in clients if c["advisor_key"] is None][:3]
+    keys += [c["client_key"] for c in clients if c["recommended_products"] is None][:3]
+    expected = model_path_bodies(api.published, who, keys)
+    for key in keys:
+        first, again = api.get(f"/clients/{key}", who), api.get(f"/clients/{key}", who)
+        assert first.status_code == again.status_code == 200, first.text
+        assert first.headers["content-type"] == "application/json"
+        assert first.content == again.content == expected[key], key
+        assert first.headers["x-published-at"] and first.headers["x-as-of-date"]
+
+
+def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api):
+    """The cache lives in a snapshot, which is one principal's view of one publish: a body is
+    never another principal's (nor, with a new snapshot per publish, another publish's: the
+    publish test below asks profiles before and after)."""
+    key = first_client(api, UK)["client_key"]
+    crm = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]), profile_cache=2)
+    uk = read_snapshot(api.published, Principal(*PRINCIPALS["uk"]), profile_cache=2)
+    crm_body, uk_body = crm.profile_json(key), uk.profile_json(key)
+    assert json.loads(uk_body)["contact"]["email"] == MASKED
+    assert json.loads(crm_body)["contact"]["email"] not in (MASKED, None)
+    assert crm.profile_json(key) is crm_body  # the cached bytes
+
+    others = [k for k in crm.profiles["client_key"].to_pylist() if k != key][:3]
+    for other in others:
+        crm.profile_json(other)
+    assert list(crm.profile_bodies) == others[-2:]  # bounded: the oldest went first
+    assert crm.profile_json(key) == crm_body  # built again, the same bytes
+
+    european = first_client(api, WESTERN_EUROPE)["client_key"]
+    assert uk.profile_json(european) is None and european not in uk.profile_bodies
+    uncached = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]), profile_cache=0)
+    assert uncached.profile_json(key) == crm_body and not uncached.profile_bodies
 
 
 def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):
@@ -496,7 +564,9 @@ def test_a_missing_or_unreadable_published_file_is_a_503(api, tmp_path):
 def test_a_publish_while_serving_switches_to_the_new_state_without_errors(
     api, built_warehouse, tmp_path
 ):
-    """Must run last in this file: it publishes a changed warehouse over the served one."""
+    """Must run last in this file: it publishes a changed warehouse over the served one. The
+    profiles asked before it are cached (as JSON, per snapshot): the new name must come all the
+    same."""
     client = first_client(api, UK)
     key, old_name = client["client_key"], client["client_name"]
     new_name = old_name + " (renamed)"

@@ -259,15 +259,20 @@ def create_app(reader, keys: KeyStore) -> FastAPI:
     )
     async def client_profile(
         principal: Caller,
-        response: Response,
         client_key: Annotated[str, Path(max_length=200, description="Golden client key.")],
     ):
         """The client 360: attributes, value, scores, segment, territory, advisor, the products
         to offer with the product that suggests each, and its top products."""
-        _, row = await answer(principal, response, "profile", client_key)
-        if row is None:
+        # The body as FastAPI would write it for the response model, serialised once per client
+        # and snapshot (models.client_profile_json): returned as a Response, FastAPI neither
+        # validates nor serialises it again. response_model still documents it.
+        view = await reader.view(principal)
+        body = await call(view, view.profile_json, client_key)
+        if body is None:
             raise NotFound(f"no client {shown(client_key)} among the clients this key may see")
-        return models.client_profile(row)
+        response = Response(body, media_type="application/json")
+        stamp(response, view)
+        return response
 
     @app.get(
         "/segments", response_model=models.Segments, responses=ERROR_RESPONSES, tags=["metrics"]

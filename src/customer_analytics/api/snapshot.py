@@ -14,7 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from customer_analytics.api.models import client_profile_json
 from customer_analytics.api.search import SearchIndex
+
+# Profiles kept as JSON bytes per snapshot (so per principal and publish): about 4.4 kB each at
+# scale L, so 20,000 are about 90 MB per principal at most. ca-serve --profile-cache sets it.
+PROFILE_CACHE = 20_000
 
 
 def plain_numbers(table: pa.Table) -> pa.Table:
@@ -56,11 +61,13 @@ class Snapshot:
     segment_rows: list[dict]
     monthly_rows: list[dict]
     as_of_date: dt.date | None = None
+    profile_cache: int = PROFILE_CACHE
     row_of: dict[str, int] = field(init=False)
     recommendation_ranges: dict[str, tuple[int, int]] = field(init=False)
     product_ranges: dict[str, tuple[int, int]] = field(init=False)
     top_value_order: pa.Array = field(init=False)
     index: SearchIndex = field(init=False)
+    profile_bodies: dict[str, bytes] = field(init=False, repr=False)
 
     blocking = False  # answers from memory: no need to leave the event loop
 
@@ -85,6 +92,9 @@ class Snapshot:
             self.profiles["email"].to_pylist(),
             self.profiles["postcode"].to_pylist(),
         )
+        # Filled as profiles are asked for; it dies with the snapshot, so a body never outlives
+        # its publish or serves another principal.
+        self.profile_bodies = {}
         if self.as_of_date is None:
             dates = [row["as_of_date"] for row in self.segment_rows if row.get("as_of_date")]
             self.as_of_date = max(dates) if dates else None
@@ -103,6 +113,24 @@ class Snapshot:
         )
         found["products"] = rows(self.products, *self.product_ranges.get(client_key, (0, 0)))
         return found
+
+    def profile_json(self, client_key: str) -> bytes | None:
+        """The profile endpoint's JSON body (models.client_profile_json), from the cache when
+        it was asked for before; None for a client this principal does not see."""
+        body = self.profile_bodies.get(client_key)
+        if body is not None:
+            return body
+        found = self.profile(client_key)
+        if found is None:
+            return None
+        body = client_profile_json(found)
+        if self.profile_cache > 0:
+            if len(self.profile_bodies) >= self.profile_cache:
+                # The oldest entry out (dicts keep insertion order): a bounded cache for the
+                # price of a dict lookup.
+                self.profile_bodies.pop(next(iter(self.profile_bodies)), None)
+            self.profile_bodies[client_key] = body
+        return body
 
     def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
         """(how many clients matched, the page of them from offset)."""

@@ -23,6 +23,7 @@ import anyio
 
 from customer_analytics.api.errors import ApiError, Forbidden, Unavailable
 from customer_analytics.api.keys import Principal
+from customer_analytics.api.models import client_profile_json
 from customer_analytics.api.queries import PER_REQUEST
 from customer_analytics.api.search import SearchIndex
 
@@ -150,6 +151,10 @@ class SnowflakeView:
         row["recommendations"] = self._pool.rows(PER_REQUEST["recommendations"], (client_key,))
         row["products"] = self._pool.rows(PER_REQUEST["products"], (client_key,))
         return row
+
+    def profile_json(self, client_key: str) -> bytes | None:
+        found = self.profile(client_key)
+        return None if found is None else client_profile_json(found)
 
     def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
         hits = self._index.search(query)
