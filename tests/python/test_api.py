@@ -26,15 +26,18 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import numpy as np
 import pytest
 import uvloop
 from conftest import load_python_file
 from fastapi import FastAPI
+from rapidfuzz import fuzz, process
 
 from customer_analytics.api import models
 from customer_analytics.api.cli import server_process
 from customer_analytics.api.duckdb_reader import read_snapshot
 from customer_analytics.api.keys import Principal, key_digest
+from customer_analytics.api.search import FIELDS, MIN_SCORE, compact, normalise, trigrams
 from customer_analytics.publish import publish_file
 
 UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
@@ -389,6 +392,48 @@ def test_search_is_ranked_paged_and_sees_only_what_the_principal_sees(api):
     seen_by_uk = api.ok("/clients/search", who="uk", q=european["client_name"])["results"]
     assert european["client_key"] not in {r["client_key"] for r in seen_by_uk}
     assert {r["region"] for r in seen_by_uk} <= {UK}
+
+
+def reference_search(index, query: str) -> list[tuple[int, float, str]]:
+    """The ranking without rapidfuzz's early cutoff: every candidate's every field scored in
+    full, then those at MIN_SCORE or more, best first, ties in corpus order."""
+    text = normalise(query)
+    rows = index.candidates(trigrams(text) | trigrams(compact(text)))
+    if not len(rows):
+        return []
+    fields = [
+        (text, index.names, fuzz.WRatio),
+        (text, index.emails, fuzz.WRatio),
+        (compact(text), index.postcodes, fuzz.ratio),
+    ]
+    scores = np.vstack(
+        [
+            process.cdist([q], list(values[rows]), scorer=scorer, dtype=np.float32)[0]
+            for q, values, scorer in fields
+        ]
+    )
+    best, best_field = scores.max(axis=0), scores.argmax(axis=0)
+    ranked = sorted((-float(best[i]), int(rows[i]), i) for i in range(len(rows)))
+    return [
+        (row, round(-score, 1), FIELDS[best_field[i]])
+        for score, row, i in ranked
+        if -score >= MIN_SCORE
+    ]
+
+
+def test_search_ranks_as_full_scoring_would_and_pages_that_ranking(api):
+    snapshot = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]))
+    rows = snapshot.profiles.select(["client_name", "email", "postcode"]).to_pylist()
+    queries = ["smith", "son", "a", "london", "gmail.com"]
+    for row in rows[:: max(len(rows) // 60, 1)]:
+        name = row["client_name"] or ""
+        queries += [name, name[:-2], name[1:], row["email"] or "", row["postcode"] or ""]
+    for query in filter(None, queries):
+        total, hits = snapshot.index.search(query)
+        expected = reference_search(snapshot.index, query)
+        assert [(hit.row, hit.score, hit.matched_on) for hit in hits] == expected, query
+        assert total == len(expected)
+        assert snapshot.index.search(query, 3, 4) == (total, hits[3:7])
 
 
 def test_principals_never_share_a_session(api):

@@ -14,12 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_analytics.api.models import client_profile_json
+from customer_analytics.api.models import SearchResult, client_profile_json
 from customer_analytics.api.search import SearchIndex
 
 # Profiles kept as JSON bytes per snapshot (so per principal and publish): about 4.4 kB each at
 # scale L, so 20,000 are about 90 MB per principal at most. ca-serve --profile-cache sets it.
 PROFILE_CACHE = 20_000
+# A search result's columns of v_client_360 (the rest of models.SearchResult is the match).
+SEARCH_RESULT_COLUMNS = [
+    name for name in SearchResult.model_fields if name not in ("score", "matched_on")
+]
 
 
 def plain_numbers(table: pa.Table) -> pa.Table:
@@ -67,6 +71,7 @@ class Snapshot:
     product_ranges: dict[str, tuple[int, int]] = field(init=False)
     top_value_order: pa.Array = field(init=False)
     index: SearchIndex = field(init=False)
+    search_columns: pa.Table = field(init=False, repr=False)
     profile_bodies: dict[str, bytes] = field(init=False, repr=False)
 
     blocking = False  # answers from memory: no need to leave the event loop
@@ -92,6 +97,9 @@ class Snapshot:
             self.profiles["email"].to_pylist(),
             self.profiles["postcode"].to_pylist(),
         )
+        # What a search result shows (models.SearchResult): a take() of 7 columns instead of
+        # all 34 is a sixth of the cost.
+        self.search_columns = self.profiles.select(SEARCH_RESULT_COLUMNS)
         # Filled as profiles are asked for; it dies with the snapshot, so a body never outlives
         # its publish or serves another principal.
         self.profile_bodies = {}
@@ -134,12 +142,11 @@ class Snapshot:
 
     def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
         """(how many clients matched, the page of them from offset)."""
-        hits = self.index.search(query)
-        page = hits[offset : offset + limit]
+        total, page = self.index.search(query, offset, limit)
         if not page:
-            return len(hits), []
-        matched = self.profiles.take([hit.row for hit in page]).to_pylist()
-        return len(hits), [
+            return total, []
+        matched = self.search_columns.take([hit.row for hit in page]).to_pylist()
+        return total, [
             {**row, "score": hit.score, "matched_on": hit.matched_on}
             for row, hit in zip(matched, page, strict=True)
         ]

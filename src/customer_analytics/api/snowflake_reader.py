@@ -157,9 +157,8 @@ class SnowflakeView:
         return None if found is None else client_profile_json(found)
 
     def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
-        hits = self._index.search(query)
-        page = hits[offset : offset + limit]
-        return len(hits), [
+        total, page = self._index.search(query, offset, limit)
+        return total, [
             {**self._corpus[hit.row], "score": hit.score, "matched_on": hit.matched_on}
             for hit in page
         ]
