@@ -97,8 +97,7 @@ class Snapshot:
             self.profiles["email"].to_pylist(),
             self.profiles["postcode"].to_pylist(),
         )
-        # What a search result shows (models.SearchResult): a take() of 7 columns instead of
-        # all 34 is a sixth of the cost.
+        # What a search result shows (models.SearchResult): 7 of the 34 columns.
         self.search_columns = self.profiles.select(SEARCH_RESULT_COLUMNS)
         # Filled as profiles are asked for; it dies with the snapshot, so a body never outlives
         # its publish or serves another principal.
@@ -145,10 +144,16 @@ class Snapshot:
         total, page = self.index.search(query, offset, limit)
         if not page:
             return total, []
-        matched = self.search_columns.take([hit.row for hit in page]).to_pylist()
+        # Cell by cell, as for a profile: a third of the time of a take() of the page's rows.
+        table = self.search_columns
+        columns = list(zip(table.column_names, table.columns, strict=True))
         return total, [
-            {**row, "score": hit.score, "matched_on": hit.matched_on}
-            for row, hit in zip(matched, page, strict=True)
+            {
+                **{name: column[hit.row].as_py() for name, column in columns},
+                "score": hit.score,
+                "matched_on": hit.matched_on,
+            }
+            for hit in page
         ]
 
     def at_risk(self, limit: int) -> list[dict]:
