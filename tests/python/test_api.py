@@ -34,9 +34,10 @@ from fastapi import FastAPI
 from rapidfuzz import fuzz, process
 
 from customer_analytics.api import models
+from customer_analytics.api.app import create_app
 from customer_analytics.api.cli import server_process
-from customer_analytics.api.duckdb_reader import read_snapshot
-from customer_analytics.api.keys import Principal, key_digest
+from customer_analytics.api.duckdb_reader import PublishedDuckDB, read_snapshot
+from customer_analytics.api.keys import KeyStore, Principal, key_digest
 from customer_analytics.api.search import FIELDS, MIN_SCORE, compact, normalise, trigrams
 from customer_analytics.publish import publish_file
 
@@ -272,6 +273,74 @@ def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api)
     assert uk.profile_json(european) is None and european not in uk.profile_bodies
     uncached = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]), profile_cache=0)
     assert uncached.profile_json(key) == crm_body and not uncached.profile_bodies
+
+
+def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
+    """CachedProfiles answers plain profile lookups before FastAPI: for those and for every
+    request it must leave to the app (errors, encodings, query strings, other routes), the
+    status, headers and body equal those of the app without it."""
+    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
+            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
+    store = KeyStore(keys)
+    uk, european = (
+        first_client(api, UK)["client_key"],
+        first_client(api, WESTERN_EUROPE)["client_key"],
+    )
+    crm, lead, intern = api.keys["crm"], api.keys["uk"], api.keys["intern"]
+    requests = [
+        # (path, headers)
+        (f"/clients/{uk}", [("x-api-key", crm)]),
+        (f"/clients/{uk}", [("x-api-key", lead)]),
+        (f"/clients/{european}", [("x-api-key", lead)]),  # not the lead's region: 404
+        (f"/clients/{uk}", [("x-api-key", intern)]),  # the views refuse the role: 403
+        (f"/clients/{uk}", []),
+        (f"/clients/{uk}", [("x-api-key", "")]),
+        (f"/clients/{uk}", [("x-api-key", "forged")]),
+        (f"/clients/{uk}", [("x-api-key", "forged"), ("x-api-key", crm)]),
+        (f"/clients/{uk}", [("x-api-key", crm), ("x-api-key", "forged")]),
+        (f"/clients/{uk}?page=2", [("x-api-key", crm)]),
+        (f"/clients/{uk}/", [("x-api-key", crm)]),
+        ("/clients/%30%30%30", [("x-api-key", crm)]),
+        ("/clients/" + "k" * 201, [("x-api-key", crm)]),
+        ("/clients/" + "k" * 200, [("x-api-key", crm)]),
+        ("/clients/search", [("x-api-key", crm)]),
+        ("/clients/at-risk", [("x-api-key", lead)]),
+        ("/clients/top-value", [("x-api-key", crm)]),
+        ("/clients/", [("x-api-key", crm)]),
+    ]
+    reached: list[str] = []
+
+    async def answers(app) -> list[tuple]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            found = []
+            for path, headers in requests:
+                response = await client.get(path, headers=headers)
+                found.append((path, response.status_code, response.headers.multi_items(),
+                              response.content))  # fmt: skip
+            head = await client.head(f"/clients/{uk}", headers={"x-api-key": crm})
+            return [*found, (head.status_code, head.headers.multi_items(), head.content)]
+
+    def fresh(cached: bool):
+        app = create_app(PublishedDuckDB(api.published), store, cached_profiles=cached)
+        router = app.router
+
+        async def record(scope, receive, send):
+            reached.append(scope["path"])
+            await router(scope, receive, send)
+
+        app.router = record  # the app's own routes, counted
+        return app
+
+    plain = uvloop.run(answers(fresh(cached=False)))
+    reached.clear()
+    shortcut = uvloop.run(answers(fresh(cached=True)))
+    assert shortcut == plain
+    assert [status for _, status, _, _ in plain[:4]] == [200, 200, 404, 403]
+    # Of the 9 GETs of the UK client (one with a query string) and the HEAD, the 3 that answer
+    # 200 without a query string (the CRM key, the UK lead's, the CRM key first of two) never
+    # reached the router; the other 7 did.
+    assert reached.count(f"/clients/{uk}") == 7, reached
 
 
 def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):
