@@ -26,12 +26,19 @@ from pathlib import Path
 
 import duckdb
 import httpx
+import numpy as np
 import pytest
 import uvloop
 from conftest import load_python_file
+from fastapi import FastAPI
+from rapidfuzz import fuzz, process
 
+from customer_analytics.api import models
+from customer_analytics.api.app import create_app
 from customer_analytics.api.cli import server_process
-from customer_analytics.api.keys import key_digest
+from customer_analytics.api.duckdb_reader import PublishedDuckDB, read_snapshot
+from customer_analytics.api.keys import KeyStore, Principal, key_digest
+from customer_analytics.api.search import FIELDS, MIN_SCORE, compact, normalise, trigrams
 from customer_analytics.publish import publish_file
 
 UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
@@ -203,6 +210,139 @@ def test_a_profile_is_the_views_rows_unmasked_for_roles_that_see_everything(api,
     ]
 
 
+def model_path_bodies(published: Path, who: str, keys: list[str]) -> dict[str, bytes]:
+    """What FastAPI itself writes for these profiles when the endpoint returns the profile dict
+    and FastAPI validates and serialises it for response_model=ClientProfile (how the endpoint
+    worked before it returned pre-serialised bytes)."""
+    snapshot = read_snapshot(published, Principal(*PRINCIPALS[who]))
+    app = FastAPI()
+
+    @app.get("/clients/{client_key}", response_model=models.ClientProfile)
+    async def profile(client_key: str):
+        return models.client_profile(snapshot.profile(client_key))
+
+    async def ask() -> dict[str, bytes]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return {key: (await client.get(f"/clients/{key}")).content for key in keys}
+
+    return uvloop.run(ask())
+
+
+@pytest.mark.parametrize("who", ["crm", "uk"])
+def test_a_profile_body_is_the_bytes_fastapi_writes_for_the_response_model(api, who):
+    """Byte for byte, asked once (serialised) and again (from the snapshot's cache), for
+    clients with and without advisor, assignment, recommendations and products."""
+    clients = view_rows(
+        api.published,
+        who,
+        "select client_key, advisor_key, recommended_products from analytics.v_client_360"
+        " order by client_key",
+    )
+    keys = [c["client_key"] for c in clients[:: max(len(clients) // 40, 1)]]
+    keys += [c["client_key"] for c in clients if c["advisor_key"] is None][:3]
+    keys += [c["client_key"] for c in clients if c["recommended_products"] is None][:3]
+    expected = model_path_bodies(api.published, who, keys)
+    for key in keys:
+        first, again = api.get(f"/clients/{key}", who), api.get(f"/clients/{key}", who)
+        assert first.status_code == again.status_code == 200, first.text
+        assert first.headers["content-type"] == "application/json"
+        assert first.content == again.content == expected[key], key
+        assert first.headers["x-published-at"] and first.headers["x-as-of-date"]
+
+
+def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api):
+    """The cache lives in a snapshot, which is one principal's view of one publish: a body is
+    never another principal's (nor, with a new snapshot per publish, another publish's: the
+    publish test below asks profiles before and after)."""
+    key = first_client(api, UK)["client_key"]
+    crm = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]), profile_cache=2)
+    uk = read_snapshot(api.published, Principal(*PRINCIPALS["uk"]), profile_cache=2)
+    crm_body, uk_body = crm.profile_json(key), uk.profile_json(key)
+    assert json.loads(uk_body)["contact"]["email"] == MASKED
+    assert json.loads(crm_body)["contact"]["email"] not in (MASKED, None)
+    assert crm.profile_json(key) is crm_body  # the cached bytes
+
+    others = [k for k in crm.profiles["client_key"].to_pylist() if k != key][:3]
+    for other in others:
+        crm.profile_json(other)
+    assert list(crm.profile_bodies) == others[-2:]  # bounded: the oldest went first
+    assert crm.profile_json(key) == crm_body  # built again, the same bytes
+
+    european = first_client(api, WESTERN_EUROPE)["client_key"]
+    assert uk.profile_json(european) is None and european not in uk.profile_bodies
+    uncached = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]), profile_cache=0)
+    assert uncached.profile_json(key) == crm_body and not uncached.profile_bodies
+
+
+def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
+    """CachedProfiles answers plain profile lookups before FastAPI: for those and for every
+    request it must leave to the app (errors, encodings, query strings, other routes), the
+    status, headers and body equal those of the app without it."""
+    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
+            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
+    store = KeyStore(keys)
+    uk, european = (
+        first_client(api, UK)["client_key"],
+        first_client(api, WESTERN_EUROPE)["client_key"],
+    )
+    crm, lead, intern = api.keys["crm"], api.keys["uk"], api.keys["intern"]
+    requests = [
+        # (path, headers)
+        (f"/clients/{uk}", [("x-api-key", crm)]),
+        (f"/clients/{uk}", [("x-api-key", lead)]),
+        (f"/clients/{european}", [("x-api-key", lead)]),  # not the lead's region: 404
+        (f"/clients/{uk}", [("x-api-key", intern)]),  # the views refuse the role: 403
+        (f"/clients/{uk}", []),
+        (f"/clients/{uk}", [("x-api-key", "")]),
+        (f"/clients/{uk}", [("x-api-key", "forged")]),
+        (f"/clients/{uk}", [("x-api-key", "forged"), ("x-api-key", crm)]),
+        (f"/clients/{uk}", [("x-api-key", crm), ("x-api-key", "forged")]),
+        (f"/clients/{uk}?page=2", [("x-api-key", crm)]),
+        (f"/clients/{uk}/", [("x-api-key", crm)]),
+        ("/clients/%30%30%30", [("x-api-key", crm)]),
+        ("/clients/" + "k" * 201, [("x-api-key", crm)]),
+        ("/clients/" + "k" * 200, [("x-api-key", crm)]),
+        ("/clients/search", [("x-api-key", crm)]),
+        ("/clients/at-risk", [("x-api-key", lead)]),
+        ("/clients/top-value", [("x-api-key", crm)]),
+        ("/clients/", [("x-api-key", crm)]),
+    ]
+    reached: list[str] = []
+
+    async def answers(app) -> list[tuple]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            found = []
+            for path, headers in requests:
+                response = await client.get(path, headers=headers)
+                found.append((path, response.status_code, response.headers.multi_items(),
+                              response.content))  # fmt: skip
+            head = await client.head(f"/clients/{uk}", headers={"x-api-key": crm})
+            return [*found, (head.status_code, head.headers.multi_items(), head.content)]
+
+    def fresh(cached: bool):
+        app = create_app(PublishedDuckDB(api.published), store, cached_profiles=cached)
+        router = app.router
+
+        async def record(scope, receive, send):
+            reached.append(scope["path"])
+            await router(scope, receive, send)
+
+        app.router = record  # the app's own routes, counted
+        return app
+
+    plain = uvloop.run(answers(fresh(cached=False)))
+    reached.clear()
+    shortcut = uvloop.run(answers(fresh(cached=True)))
+    assert shortcut == plain
+    assert [status for _, status, _, _ in plain[:4]] == [200, 200, 404, 403]
+    # Of the 9 GETs of the UK client (one with a query string) and the HEAD, the 3 that answer
+    # 200 without a query string (the CRM key, the UK lead's, the CRM key first of two) never
+    # reached the router; the other 7 did.
+    assert reached.count(f"/clients/{uk}") == 7, reached
+
+
 def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):
     uk_client, european = first_client(api, UK), first_client(api, WESTERN_EUROPE)
     full = api.ok(f"/clients/{uk_client['client_key']}", who="crm")
@@ -321,6 +461,48 @@ def test_search_is_ranked_paged_and_sees_only_what_the_principal_sees(api):
     seen_by_uk = api.ok("/clients/search", who="uk", q=european["client_name"])["results"]
     assert european["client_key"] not in {r["client_key"] for r in seen_by_uk}
     assert {r["region"] for r in seen_by_uk} <= {UK}
+
+
+def reference_search(index, query: str) -> list[tuple[int, float, str]]:
+    """The ranking without rapidfuzz's early cutoff: every candidate's every field scored in
+    full, then those at MIN_SCORE or more, best first, ties in corpus order."""
+    text = normalise(query)
+    rows = index.candidates(trigrams(text) | trigrams(compact(text)))
+    if not len(rows):
+        return []
+    fields = [
+        (text, index.names, fuzz.WRatio),
+        (text, index.emails, fuzz.WRatio),
+        (compact(text), index.postcodes, fuzz.ratio),
+    ]
+    scores = np.vstack(
+        [
+            process.cdist([q], list(values[rows]), scorer=scorer, dtype=np.float32)[0]
+            for q, values, scorer in fields
+        ]
+    )
+    best, best_field = scores.max(axis=0), scores.argmax(axis=0)
+    ranked = sorted((-float(best[i]), int(rows[i]), i) for i in range(len(rows)))
+    return [
+        (row, round(-score, 1), FIELDS[best_field[i]])
+        for score, row, i in ranked
+        if -score >= MIN_SCORE
+    ]
+
+
+def test_search_ranks_as_full_scoring_would_and_pages_that_ranking(api):
+    snapshot = read_snapshot(api.published, Principal(*PRINCIPALS["crm"]))
+    rows = snapshot.profiles.select(["client_name", "email", "postcode"]).to_pylist()
+    queries = ["smith", "son", "a", "london", "gmail.com"]
+    for row in rows[:: max(len(rows) // 60, 1)]:
+        name = row["client_name"] or ""
+        queries += [name, name[:-2], name[1:], row["email"] or "", row["postcode"] or ""]
+    for query in filter(None, queries):
+        total, hits = snapshot.index.search(query)
+        expected = reference_search(snapshot.index, query)
+        assert [(hit.row, hit.score, hit.matched_on) for hit in hits] == expected, query
+        assert total == len(expected)
+        assert snapshot.index.search(query, 3, 4) == (total, hits[3:7])
 
 
 def test_principals_never_share_a_session(api):
@@ -496,7 +678,9 @@ def test_a_missing_or_unreadable_published_file_is_a_503(api, tmp_path):
 def test_a_publish_while_serving_switches_to_the_new_state_without_errors(
     api, built_warehouse, tmp_path
 ):
-    """Must run last in this file: it publishes a changed warehouse over the served one."""
+    """Must run last in this file: it publishes a changed warehouse over the served one. The
+    profiles asked before it are cached (as JSON, per snapshot): the new name must come all the
+    same."""
     client = first_client(api, UK)
     key, old_name = client["client_key"], client["client_name"]
     new_name = old_name + " (renamed)"

@@ -15,6 +15,7 @@ What Snowflake itself would do with them (grants, policies, CURRENT_USER()) is n
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,7 +155,9 @@ def test_the_snowflake_reads_answer_as_the_duckdb_snapshot(published, principal)
             for part in ("recommendations", "products"):
                 assert_same_rows(live.pop(part), remembered.pop(part))
             assert_same_rows([live], [remembered])
-        assert view.profile(INJECTED) is None
+        assert view.profile(INJECTED) is None and view.profile_json(INJECTED) is None
+        body = json.loads(view.profile_json(keys[0]))
+        assert body == json.loads(snapshot.profile_json(keys[0])), "the same profile body"
         assert_same_rows(view.at_risk(40), snapshot.at_risk(40))
         top, best = view.top_value(40), snapshot.top_value(40)
         assert [row["client_key"] for row in top] == [row["client_key"] for row in best]

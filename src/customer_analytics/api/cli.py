@@ -15,6 +15,7 @@ import uvicorn
 
 from customer_analytics.api.app import create_app
 from customer_analytics.api.keys import KEYS_ENV, KeyFileError, load_key_store
+from customer_analytics.api.snapshot import PROFILE_CACHE
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +40,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default=os.environ.get("CA_API_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CA_API_PORT", "8000")))
+    parser.add_argument(
+        "--profile-cache",
+        type=int,
+        default=int(os.environ.get("CA_API_PROFILE_CACHE", PROFILE_CACHE)),
+        help="profiles kept as JSON per principal and publish, ~4.4 kB each at scale L; 0: none"
+        f" (env CA_API_PROFILE_CACHE; default {PROFILE_CACHE:,}; DuckDB backend)",
+    )
     parser.add_argument(
         "--no-access-log", action="store_true", help="no line per request (benchmarks)"
     )
@@ -87,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from customer_analytics.api.duckdb_reader import PublishedDuckDB
 
-        reader = PublishedDuckDB(args.warehouse)
+        reader = PublishedDuckDB(args.warehouse, args.profile_cache)
     uvicorn.run(
         create_app(reader, keys),
         host=args.host,

@@ -31,7 +31,7 @@ import duckdb
 from customer_analytics.api.errors import ApiError, Forbidden, Unavailable, refusal_in
 from customer_analytics.api.keys import Principal
 from customer_analytics.api.queries import SNAPSHOT
-from customer_analytics.api.snapshot import Snapshot, plain_numbers
+from customer_analytics.api.snapshot import PROFILE_CACHE, Snapshot, plain_numbers
 from customer_analytics.duckdb_files import scratch_connection, sql_name, sql_string
 
 # A file that could not be read is tried again after this long, not on every request.
@@ -59,8 +59,9 @@ def file_state(path: Path) -> FileState:
     return FileState(token, dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
 
 
-def read_snapshot(path: Path, principal: Principal) -> Snapshot:
-    """Every row `principal` sees through the views, from the file now at `path`."""
+def read_snapshot(path: Path, principal: Principal, profile_cache: int = PROFILE_CACHE) -> Snapshot:
+    """Every row `principal` sees through the views, from the file now at `path` (with room
+    for `profile_cache` profiles' JSON bodies)."""
     for _ in range(OPEN_ATTEMPTS):
         before = file_state(path)
         connection = scratch_connection()
@@ -88,6 +89,7 @@ def read_snapshot(path: Path, principal: Principal) -> Snapshot:
             at_risk_table=tables["at_risk"],
             segment_rows=plain_numbers(tables["segments"]).to_pylist(),
             monthly_rows=plain_numbers(tables["monthly"]).to_pylist(),
+            profile_cache=profile_cache,
         )
     raise Unavailable("the published warehouse is being replaced; retry")
 
@@ -115,8 +117,9 @@ class PublishedDuckDB:
 
     backend = "duckdb"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, profile_cache: int = PROFILE_CACHE):
         self.path = Path(path)
+        self.profile_cache = profile_cache
         self._entries: dict[Principal, _Entry] = {}
         self._lock = threading.Lock()
         # Snapshots are built one at a time, on one DuckDB thread: on two cores the other one
@@ -147,7 +150,7 @@ class PublishedDuckDB:
 
     def _build(self, entry: _Entry, principal: Principal, token: tuple) -> Snapshot:
         try:
-            snapshot = read_snapshot(self.path, principal)
+            snapshot = read_snapshot(self.path, principal, self.profile_cache)
         except ApiError as error:
             with self._lock:
                 entry.snapshot, entry.failure = None, (token, error, time.monotonic())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 
 class Error(BaseModel):
@@ -318,6 +318,18 @@ def client_profile(row: dict) -> dict:
         "top_products": row["products"],
         "as_of_date": row["as_of_date"],
     }
+
+
+PROFILE_ADAPTER = TypeAdapter(ClientProfile)
+
+
+def client_profile_json(row: dict) -> bytes:
+    """client_profile(row) as the JSON body FastAPI writes for `response_model=ClientProfile`:
+    validated into the model, then dumped by pydantic (fastapi.routing.serialize_response with
+    dump_json). The profile endpoint returns these bytes itself, so that a cached body skips
+    both steps; test_api.py checks them against FastAPI's own path."""
+    model = PROFILE_ADAPTER.validate_python(client_profile(row), from_attributes=True)
+    return PROFILE_ADAPTER.dump_json(model, by_alias=True)
 
 
 def business_health(months: list[dict], as_of_date: dt.date | None) -> dict:

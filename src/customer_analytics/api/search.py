@@ -63,36 +63,47 @@ class Hit:
 
 class SearchIndex:
     def __init__(self, names: list, emails: list, postcodes: list):
-        self.names = [normalise(name) for name in names]
-        self.emails = [normalise(email) if email != MASKED else "" for email in emails]
-        self.postcodes = [compact(normalise(postcode)) for postcode in postcodes]
+        names = [normalise(name) for name in names]
+        emails = [normalise(email) if email != MASKED else "" for email in emails]
+        postcodes = [compact(normalise(postcode)) for postcode in postcodes]
         documents = [
             f"{name} {email} {postcode}"
-            for name, email, postcode in zip(self.names, self.emails, self.postcodes, strict=True)
+            for name, email, postcode in zip(names, emails, postcodes, strict=True)
         ]
         self.size = len(documents)
         self.keys, self.offsets, self.postings = inverted_index(documents)
+        # Object arrays: the candidates' values are one fancy index away, not a Python loop.
+        self.names = np.array(names, dtype=object)
+        self.emails = np.array(emails, dtype=object)
+        self.postcodes = np.array(postcodes, dtype=object)
 
-    def search(self, query: str) -> list[Hit]:
-        """Every candidate scoring at least MIN_SCORE, best first (ties: corpus order)."""
+    def search(
+        self, query: str, offset: int = 0, limit: int | None = None
+    ) -> tuple[int, list[Hit]]:
+        """(how many candidates score at least MIN_SCORE, those of them from `offset`, at most
+        `limit`), best first (ties: corpus order)."""
         text = normalise(query)
         if not text or not self.size:
-            return []
+            return 0, []
         rows = self.candidates(trigrams(text) | trigrams(compact(text)))
         if not len(rows):
-            return []
+            return 0, []
         scores = np.vstack(
             [
-                score_field(text, [self.names[row] for row in rows], fuzz.WRatio),
-                score_field(text, [self.emails[row] for row in rows], fuzz.WRatio),
-                score_field(compact(text), [self.postcodes[row] for row in rows], fuzz.ratio),
+                score_field(text, self.names[rows], fuzz.WRatio),
+                score_field(text, self.emails[rows], fuzz.WRatio),
+                score_field(compact(text), self.postcodes[rows], fuzz.ratio),
             ]
         )
         best_field = scores.argmax(axis=0)
         best = scores.max(axis=0)
         keep = np.flatnonzero(best >= MIN_SCORE)
         order = keep[np.lexsort((rows[keep], -best[keep]))]
-        return [Hit(int(rows[i]), round(float(best[i]), 1), FIELDS[best_field[i]]) for i in order]
+        page = order[offset:] if limit is None else order[offset : offset + limit]
+        # Hits made for the page only: a few of the up to CANDIDATES that matched.
+        return len(order), [
+            Hit(int(rows[i]), round(float(best[i]), 1), FIELDS[best_field[i]]) for i in page
+        ]
 
     def candidates(self, query_trigrams: set[int]) -> np.ndarray:
         """Rows of the CANDIDATES clients sharing the most trigrams with the query."""
@@ -109,16 +120,23 @@ class SearchIndex:
         used = selective if len(selective) else at[np.argsort(lengths)[:3]]
         rows = np.concatenate([self.postings[self.offsets[i] : self.offsets[i + 1]] for i in used])
         shared = np.bincount(rows, minlength=self.size)
-        found = np.flatnonzero(shared)
+        # nonzero of a boolean mask: four times faster than flatnonzero of the int64 counts.
+        found = np.nonzero(shared > 0)[0]
         if len(found) > CANDIDATES:
             top = np.argpartition(-shared[found], CANDIDATES - 1)[:CANDIDATES]
             found = np.sort(found[top])
         return found
 
 
-def score_field(query: str, values: list[str], scorer) -> np.ndarray:
-    # score_cutoff 0 and an empty value scoring 0: a missing email or postcode never matches.
-    return process.cdist([query], values, scorer=scorer, dtype=np.float32)[0]
+def score_field(query: str, values, scorer) -> np.ndarray:
+    """Each value's score, 0 well under MIN_SCORE: rapidfuzz gives up early on a value that
+    cannot reach the cutoff, and such a field can be neither a client's best nor kept. The
+    cutoff sits a little under MIN_SCORE because rapidfuzz compares in double precision before
+    the float32 result is rounded (59.999999 becomes 60.0 and is kept). An empty value scores
+    0: a missing email or postcode never matches."""
+    return process.cdist(
+        [query], values, scorer=scorer, dtype=np.float32, score_cutoff=MIN_SCORE - 0.01
+    )[0]
 
 
 def inverted_index(documents: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ import anyio
 
 from customer_analytics.api.errors import ApiError, Forbidden, Unavailable
 from customer_analytics.api.keys import Principal
+from customer_analytics.api.models import client_profile_json
 from customer_analytics.api.queries import PER_REQUEST
 from customer_analytics.api.search import SearchIndex
 
@@ -151,10 +152,13 @@ class SnowflakeView:
         row["products"] = self._pool.rows(PER_REQUEST["products"], (client_key,))
         return row
 
+    def profile_json(self, client_key: str) -> bytes | None:
+        found = self.profile(client_key)
+        return None if found is None else client_profile_json(found)
+
     def search(self, query: str, offset: int, limit: int) -> tuple[int, list[dict]]:
-        hits = self._index.search(query)
-        page = hits[offset : offset + limit]
-        return len(hits), [
+        total, page = self._index.search(query, offset, limit)
+        return total, [
             {**self._corpus[hit.row], "score": hit.score, "matched_on": hit.matched_on}
             for hit in page
         ]
