@@ -25,6 +25,14 @@
     {%- endfor %}
 {%- endmacro %}
 
+{# A raw table's lines: every contract column as raw_<column>, and the line's raw_checksum. #}
+{% macro checksummed_raw_lines(table_name) -%}
+    select
+        {{ select_raw_columns(table_name) }},
+        {{ raw_row_checksum(table_name, prefix='') }} as raw_checksum
+    from {{ source('crm', table_name) }}
+{%- endmacro %}
+
 {# Fingerprint over the raw_<column> copies of a raw table's contract columns. #}
 {% macro raw_row_hash(table_name, prefix='raw_') -%}
     {{ row_hash(raw_column_names(table_name, prefix)) }}
