@@ -6,13 +6,16 @@
 
 {#
     Checksums occurring a different number of times in the file than in the model: new lines,
-    new or fewer copies of a line. Reads the file on its own instead of sharing the model's raw
-    CTE, which would make the warehouse buffer every line's text until the comparison is done.
+    new or fewer copies of a line, and lines that left the file (in_file false). Reads the file on
+    its own instead of sharing the model's raw CTE, which would make the warehouse buffer every
+    line's text until the comparison is done.
     recheck: a condition on the model's rows whose verdict depends on the run, not only on the
     line (a date bound that moves with the delivery date); their checksums are retyped too.
 #}
 {% macro changed_raw_checksums(table_name, recheck=none) %}
-    select raw_checksum
+    select
+        raw_checksum,
+        max(line_delta) > 0 as in_file
     from (
         select
             {{ raw_row_checksum(table_name, prefix='') }} as raw_checksum,
@@ -28,17 +31,36 @@
     having sum(line_delta) != 0
     {%- if recheck %}
     union all
-    select raw_checksum
+    select
+        raw_checksum,
+        true as in_file
     from {{ this }}
     where {{ recheck }}
     {%- endif %}
 {% endmacro %}
 
-{# Post-hook: lines that left the file leave the model (macro delete_keys_missing_from). #}
-{% macro delete_vanished_raw_lines(table_name) %}
-    {{ return(delete_keys_missing_from(
-        'raw_checksum',
-        source('crm', table_name),
-        raw_row_checksum(table_name, prefix=''),
-    )) }}
+{#
+    Lines that left the file must leave the model, as a full refresh would leave them out. The
+    changed checksums already name them (in_file false), so the model emits one tombstone per
+    such checksum: a row of that raw_checksum whose other columns are all NULL, which makes
+    delete+insert delete every loaded copy; the post-hook delete_raw_line_tombstones then deletes
+    the tombstones (on DuckDB in the same transaction). Noticing a withdrawal by counting the
+    file's lines instead cost a full read of the file on every run, and a withdrawal a second
+    read joined with every loaded checksum.
+    columns: the model's columns in order; each but raw_checksum is NULL.
+#}
+{% macro raw_line_tombstones(changes_cte, columns) %}
+    select
+        {%- for column in columns %}
+        {{ 'raw_checksum' if column == 'raw_checksum' else 'null' }} as {{ column }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ changes_cte }}
+    where not in_file
+{% endmacro %}
+
+{# Post-hook: deletes the tombstones (macro raw_line_tombstones); row_hash is never NULL otherwise. #}
+{% macro delete_raw_line_tombstones() %}
+    delete from {{ this }}
+    where row_hash is null
 {% endmacro %}

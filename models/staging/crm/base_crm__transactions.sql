@@ -3,8 +3,8 @@
     incremental run compares the file with what is loaded by a cheap per-line checksum, and types
     only lines whose checksum occurs a different number of times (new lines, new or fewer copies
     of a line): delete+insert on raw_checksum reloads every copy of such a line, numbered afresh.
-    The post-hook removes lines that left the file, so an incremental run gives the same rows as
-    a full refresh. Nothing stored here depends on a seed: the non-product flag is joined in
+    Lines that left the file leave through tombstones (macro raw_line_tombstones), so an
+    incremental run gives the same rows as a full refresh. Nothing stored here depends on a seed: the non-product flag is joined in
     stg_crm__transactions, so a changed non_product_codes seed reaches every loaded line. Raw text is kept for rejected lines only: a staged line's typed columns say
     the same, and writing 10 M lines of raw text twice was a third of this model's time. The
     line's id is row_hash and row_occurrence: the raw_row_id text they make is spelled out only for
@@ -19,7 +19,7 @@
     unique_key='raw_checksum',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    post_hook="{{ delete_vanished_raw_lines('transactions') }}",
+    post_hook="{{ delete_raw_line_tombstones() }}",
 ) }}
 {%- set raw_columns = raw_column_names('transactions', 'raw_') %}
 {%- set one_column_sets = '(' ~ raw_columns | join('), (') ~ ')' %}
@@ -167,6 +167,12 @@ final as (
         country,
         is_cancellation
     from checked
+    {%- if is_incremental() %}
+    union all
+    {{ raw_line_tombstones('checksum_changes', ['row_hash', 'raw_checksum', 'row_occurrence',
+        'reject_reason'] + raw_columns + ['invoice_no', 'stock_code', 'description', 'quantity',
+        'unit_price', 'invoice_at', 'client_id', 'country', 'is_cancellation']) }}
+    {%- endif %}
 )
 
 select * from final
