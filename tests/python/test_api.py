@@ -275,13 +275,46 @@ def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api)
     assert uncached.profile_json(key) == crm_body and not uncached.profile_bodies
 
 
+def shortcut_answers(api, requests: list, heads: list = ()) -> tuple[list, list, list]:
+    """(the answers of the app without its shortcuts, those with them, the paths of the requests
+    that reached the router with them) to GET `requests` and HEAD `heads`, each a (path,
+    headers) pair, for the keys of crm, uk and intern."""
+    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
+            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
+    store = KeyStore(keys)
+    reached: list[str] = []
+
+    async def answers(app) -> list[tuple]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            found = []
+            for method, pairs in (("GET", requests), ("HEAD", heads)):
+                for path, headers in pairs:
+                    response = await client.request(method, path, headers=headers)
+                    found.append((path, response.status_code, response.headers.multi_items(),
+                                  response.content))  # fmt: skip
+            return found
+
+    def fresh(shortcuts: bool):
+        app = create_app(PublishedDuckDB(api.published), store, shortcuts=shortcuts)
+        router = app.router
+
+        async def record(scope, receive, send):
+            reached.append(scope["raw_path"].decode() + "?" + scope["query_string"].decode())
+            await router(scope, receive, send)
+
+        app.router = record  # the app's own routes, counted
+        return app
+
+    plain = uvloop.run(answers(fresh(shortcuts=False)))
+    reached.clear()
+    return plain, uvloop.run(answers(fresh(shortcuts=True))), reached
+
+
 def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
     """CachedProfiles answers plain profile lookups before FastAPI: for those and for every
     request it must leave to the app (errors, encodings, query strings, other routes), the
     status, headers and body equal those of the app without it."""
-    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
-            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
-    store = KeyStore(keys)
     uk, european = (
         first_client(api, UK)["client_key"],
         first_client(api, WESTERN_EUROPE)["client_key"],
@@ -308,39 +341,78 @@ def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
         ("/clients/top-value", [("x-api-key", crm)]),
         ("/clients/", [("x-api-key", crm)]),
     ]
-    reached: list[str] = []
-
-    async def answers(app) -> list[tuple]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            found = []
-            for path, headers in requests:
-                response = await client.get(path, headers=headers)
-                found.append((path, response.status_code, response.headers.multi_items(),
-                              response.content))  # fmt: skip
-            head = await client.head(f"/clients/{uk}", headers={"x-api-key": crm})
-            return [*found, (head.status_code, head.headers.multi_items(), head.content)]
-
-    def fresh(cached: bool):
-        app = create_app(PublishedDuckDB(api.published), store, cached_profiles=cached)
-        router = app.router
-
-        async def record(scope, receive, send):
-            reached.append(scope["path"])
-            await router(scope, receive, send)
-
-        app.router = record  # the app's own routes, counted
-        return app
-
-    plain = uvloop.run(answers(fresh(cached=False)))
-    reached.clear()
-    shortcut = uvloop.run(answers(fresh(cached=True)))
+    plain, shortcut, reached = shortcut_answers(
+        api, requests, heads=[(f"/clients/{uk}", [("x-api-key", crm)])]
+    )
     assert shortcut == plain
     assert [status for _, status, _, _ in plain[:4]] == [200, 200, 404, 403]
     # Of the 9 GETs of the UK client (one with a query string) and the HEAD, the 3 that answer
     # 200 without a query string (the CRM key, the UK lead's, the CRM key first of two) never
     # reached the router; the other 7 did.
-    assert reached.count(f"/clients/{uk}") == 7, reached
+    assert sum(path.startswith(f"/clients/{uk}?") for path in reached) == 7, reached
+
+
+def test_the_search_shortcut_answers_as_the_app_does(api):
+    """FastSearch answers plain searches before FastAPI, with the body FastAPI would write: for
+    those and for every request it must leave to the app (errors, repeated or unknown or
+    oddly written parameters, encodings, other principals), status, headers and body equal
+    those of the app without it; only the plain 200 searches skip the router."""
+    client = first_client(api, UK)
+    name = client["client_name"]
+    crm, lead, intern = api.keys["crm"], api.keys["uk"], api.keys["intern"]
+    fast = [
+        f"q={name}",
+        f"q={name}&page=2&page_size=3",
+        f"page_size=100&page=100&q={name}",
+        f"q={client['email']}",
+        "q=J%C3%A9r%C3%B4me+Dubois&page_size=5",
+        "q=" + "a" * 200,
+        "q=%2Bsmith%26page%3D2",  # '+smith&page=2' is the query
+    ]
+    slow = [
+        "",
+        "q=",
+        "q=%20;--",
+        "q=" + "a" * 201,
+        "q=smith&page=0",
+        "q=smith&page=101",
+        "q=smith&page_size=0",
+        "q=smith&page_size=101",
+        "q=smith&page=01",
+        "q=smith&page=%2B2",
+        "q=smith&page=2.0",
+        "q=smith&page_size=abc",
+        "q=smith&q=jones",
+        "q=smith&page=1&page=2",
+        "q=smith&other=1",
+        "q=%FF%FEsmith",
+        "q",
+    ]
+    requests = [(f"/clients/search?{query}", [("x-api-key", crm)]) for query in fast + slow]
+    requests += [
+        (f"/clients/search?q={name}", [("x-api-key", lead)]),  # fast: the lead's view
+        (f"/clients/search?q={client['email']}", [("x-api-key", lead)]),  # fast
+        (f"/clients/search?q={name}", [("x-api-key", crm), ("x-api-key", "forged")]),  # fast
+        (f"/clients/search?q={name}", [("x-api-key", intern)]),  # 403
+        (f"/clients/search?q={name}", []),  # 401
+        (f"/clients/search?q={name}", [("x-api-key", "forged"), ("x-api-key", crm)]),  # 401
+        (f"/clients/%73earch?q={name}", [("x-api-key", crm)]),
+        (f"/clients/search/?q={name}", [("x-api-key", crm)]),
+    ]
+    plain, shortcut, reached = shortcut_answers(
+        api, requests, heads=[(f"/clients/search?q={name}", [("x-api-key", crm)])]
+    )
+    assert shortcut == plain
+    statuses = [status for _, status, _, _ in plain]
+    assert statuses[: len(fast)] == [200] * len(fast)
+    assert statuses[len(fast) : len(fast) + 8] == [422] * 8
+    assert statuses[-9:-3] == [200, 200, 200, 403, 401, 401]
+    # Lead and CRM see different things for the same query (masked emails, regions).
+    assert plain[len(fast + slow)][3] != plain[0][3]
+    assert json.loads(plain[1][3])["results"] == json.loads(plain[0][3])["results"][3:6]
+    # The fast searches (and the lead's two, and the CRM key first of two) never reached the
+    # router, nor did the one that is not UTF-8 (RequireUtf8 answers it); every other did.
+    assert len(reached) == len(requests) + 1 - len(fast) - 3 - 1, reached
 
 
 def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):

@@ -332,6 +332,23 @@ def client_profile_json(row: dict) -> bytes:
     return PROFILE_ADAPTER.dump_json(model, by_alias=True)
 
 
+def search_page(query: str, total: int, page: int, page_size: int, results: list) -> dict:
+    """The search endpoint's answer (SearchPage)."""
+    return {"query": query, "total": total, "page": page, "page_size": page_size,
+            "results": results}  # fmt: skip
+
+
+SEARCH_PAGE_ADAPTER = TypeAdapter(SearchPage)
+
+
+def search_page_json(page: dict) -> bytes:
+    """search_page(...) as the JSON body FastAPI writes for `response_model=SearchPage`
+    (validated, then dumped by pydantic, as client_profile_json); test_api.py checks it against
+    FastAPI's own path."""
+    model = SEARCH_PAGE_ADAPTER.validate_python(page, from_attributes=True)
+    return SEARCH_PAGE_ADAPTER.dump_json(model, by_alias=True)
+
+
 def business_health(months: list[dict], as_of_date: dt.date | None) -> dict:
     """The latest complete month's health score, its change, and the 12 months up to it."""
     scored = [m for m in months if m["health_score"] is not None]

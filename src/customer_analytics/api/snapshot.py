@@ -14,7 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_analytics.api.models import SearchResult, client_profile_json
+from customer_analytics.api.models import (
+    SearchResult,
+    client_profile_json,
+    search_page,
+    search_page_json,
+)
 from customer_analytics.api.search import SearchIndex
 
 # Profiles kept as JSON bytes per snapshot (so per principal and publish): about 4.4 kB each at
@@ -155,6 +160,11 @@ class Snapshot:
             }
             for hit in page
         ]
+
+    def search_json(self, query: str, page: int, page_size: int) -> bytes:
+        """The search endpoint's JSON body (models.search_page_json) for a page from 1."""
+        total, results = self.search(query, (page - 1) * page_size, page_size)
+        return search_page_json(search_page(query, total, page, page_size, results))
 
     def at_risk(self, limit: int) -> list[dict]:
         return rows(self.at_risk_table, 0, limit)
