@@ -33,12 +33,19 @@ from conftest import load_python_file
 from fastapi import FastAPI
 from rapidfuzz import fuzz, process
 
-from customer_analytics.api import models
+from customer_analytics.api import models, search
 from customer_analytics.api.app import create_app
 from customer_analytics.api.cli import server_process
 from customer_analytics.api.duckdb_reader import PublishedDuckDB, read_snapshot
 from customer_analytics.api.keys import KeyStore, Principal, key_digest
-from customer_analytics.api.search import FIELDS, MIN_SCORE, compact, normalise, trigrams
+from customer_analytics.api.search import (
+    FIELDS,
+    MIN_SCORE,
+    SearchIndex,
+    compact,
+    normalise,
+    trigrams,
+)
 from customer_analytics.publish import publish_file
 
 UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
@@ -575,6 +582,27 @@ def test_search_ranks_as_full_scoring_would_and_pages_that_ranking(api):
         assert [(hit.row, hit.score, hit.matched_on) for hit in hits] == expected, query
         assert total == len(expected)
         assert snapshot.index.search(query, 3, 4) == (total, hits[3:7])
+
+
+def test_search_candidates_are_those_close_to_the_best_ties_in_corpus_order(monkeypatch):
+    """The candidate step on a made-up corpus: clients sharing as much of the query as the best
+    one are all candidates, up to CANDIDATES, ties in corpus order; a query one client matches
+    far better than any other still gets the MIN_CANDIDATES heaviest; and with a postings budget
+    of 1, only the query's rarest trigrams are looked up."""
+    names = ["anna smith"] * 300 + ["zebedee quixote"] + [f"zebedee jones {i}" for i in range(40)]
+    names += [f"client {i} smithson" for i in range(500)]
+    index = SearchIndex(names, [None] * len(names), [""] * len(names))
+
+    def candidates(query: str) -> list[int]:
+        text = normalise(query)
+        return index.candidates(trigrams(text) | trigrams(compact(text))).tolist()
+
+    assert candidates("anna smith") == list(range(search.CANDIDATES))
+    # Far ahead of the 40 other Zebedees, which share a third of its trigrams and tie.
+    joneses = list(range(301, 341))
+    assert candidates("zebedee quixote") == [300] + joneses[: search.MIN_CANDIDATES - 1]
+    monkeypatch.setattr(search, "POSTINGS_BUDGET", 1)
+    assert candidates("zebedee quixote") == [300]  # its 3 rarest trigrams are its own
 
 
 def test_principals_never_share_a_session(api):

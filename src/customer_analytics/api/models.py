@@ -126,7 +126,9 @@ class SearchResult(BaseModel):
 
 class SearchPage(BaseModel):
     query: str
-    total: int = Field(description="Clients matching (at most the 200 best candidates).")
+    total: int = Field(
+        description="Clients matching: at most the 100 candidates closest to the query."
+    )
     page: int
     page_size: int
     results: list[SearchResult]

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 MASKED = "***MASKED***"  # what the analytics views return for PII the principal may not see
 NOT_SEARCHABLE = re.compile(r"[^0-9a-z@.]+")
 # Candidates scored per query at most, and the lowest score returned.
-CANDIDATES = 200
+CANDIDATES = 100
 MIN_SCORE = 60.0
 # The query's trigrams are looked up rarest first until their postings (the clients having
 # them) add up to this many, and at least the rarest MIN_TRIGRAMS of them: common ones ('com',
@@ -141,10 +141,16 @@ class SearchIndex:
         )
         # The rows sharing enough, read where the postings point rather than over every client.
         at_postings = weight[rows]
-        found = np.unique(rows[at_postings >= RELATIVE_WEIGHT * at_postings.max()])
+        best = at_postings.max()
+        found = np.unique(rows[at_postings >= RELATIVE_WEIGHT * best])
         if len(found) < MIN_CANDIDATES:
-            # nonzero of a boolean mask: four times faster than flatnonzero of the weights.
-            found = heaviest(np.nonzero(weight > 0)[0], weight, MIN_CANDIDATES)
+            # The heaviest are among those with a quarter of the best's weight when there are
+            # enough of them (most often), else among all.
+            found = np.unique(rows[at_postings >= best / 4])
+            if len(found) < MIN_CANDIDATES:
+                # nonzero of a boolean mask: four times faster than flatnonzero of the weights.
+                found = np.nonzero(weight > 0)[0]
+            found = heaviest(found, weight, MIN_CANDIDATES)
         return heaviest(found, weight, CANDIDATES)
 
 

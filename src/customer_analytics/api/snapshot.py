@@ -149,17 +149,11 @@ class Snapshot:
         total, page = self.index.search(query, offset, limit)
         if not page:
             return total, []
-        # Cell by cell, as for a profile: a third of the time of a take() of the page's rows.
-        table = self.search_columns
-        columns = list(zip(table.column_names, table.columns, strict=True))
-        return total, [
-            {
-                **{name: column[hit.row].as_py() for name, column in columns},
-                "score": hit.score,
-                "matched_on": hit.matched_on,
-            }
-            for hit in page
-        ]
+        # One take() of the page's rows: under load, faster than reading them cell by cell.
+        found = self.search_columns.take(pa.array([hit.row for hit in page])).to_pylist()
+        for result, hit in zip(found, page, strict=True):
+            result["score"], result["matched_on"] = hit.score, hit.matched_on
+        return total, found
 
     def search_json(self, query: str, page: int, page_size: int) -> bytes:
         """The search endpoint's JSON body (models.search_page_json) for a page from 1."""
