@@ -258,6 +258,25 @@ def test_a_profile_body_is_the_bytes_fastapi_writes_for_the_response_model(api, 
         assert first.headers["x-published-at"] and first.headers["x-as-of-date"]
 
 
+@pytest.mark.parametrize("who", ["crm", "uk"])
+def test_a_search_body_is_the_bytes_of_the_response_model(api, who):
+    """Snapshot.search_json joins a page's body from each row's JSON, made once per snapshot:
+    for names, emails, postcodes and odd text, as either principal sees them (masked emails),
+    it must be the bytes models.search_page_json writes for the same page, which the search
+    shortcut test checks against FastAPI's own path."""
+    snapshot = read_snapshot(api.published, Principal(*PRINCIPALS[who]))
+    rows = snapshot.profiles.select(["client_name", "email", "postcode"]).to_pylist()
+    queries = ['"quoted" \\ back', "tab\tnew\nline", "Zoë Ünal", "\u2028 smith", "a" * 200]
+    for row in rows[:: max(len(rows) // 40, 1)]:
+        queries += [value for value in row.values() if value]
+    for number, query in enumerate(queries):
+        page, size = (1, 20) if number % 2 else (2, 3)
+        total, results = snapshot.search(query, (page - 1) * size, size)
+        expected = models.search_page_json(models.search_page(query, total, page, size, results))
+        assert snapshot.search_json(query, page, size) == expected, query
+    assert len(queries) > 60
+
+
 def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api):
     """The cache lives in a snapshot, which is one principal's view of one publish: a body is
     never another principal's (nor, with a new snapshot per publish, another publish's: the
