@@ -25,6 +25,8 @@ from customer_analytics.api.search import SearchIndex
 # Profiles kept as JSON bytes per snapshot (so per principal and publish): about 4.4 kB each at
 # scale L, so 20,000 are about 90 MB per principal at most. ca-serve --profile-cache sets it.
 PROFILE_CACHE = 20_000
+# Rows turned into Python objects at a time while a snapshot is built (a few ms each).
+SLICE_ROWS = 10_000
 
 
 def plain_numbers(table: pa.Table) -> pa.Table:
@@ -103,7 +105,15 @@ class Snapshot:
         self.search_columns = self.profiles.select(SEARCH_RESULT_COLUMNS)
         # The same as JSON, row by row (about 200 bytes a client): a page's body is joined
         # from them (search_json) instead of read from Arrow, validated and dumped per request.
-        self.search_openings = search_result_openings(self.search_columns.to_pylist())
+        # In slices: to_pylist holds the GIL, and a new publish's snapshot is built while the
+        # event loop answers from the previous one.
+        self.search_openings = [
+            opening
+            for start in range(0, self.search_columns.num_rows, SLICE_ROWS)
+            for opening in search_result_openings(
+                self.search_columns.slice(start, SLICE_ROWS).to_pylist()
+            )
+        ]
         # Filled as profiles are asked for; it dies with the snapshot, so a body never outlives
         # its publish or serves another principal.
         self.profile_bodies = {}
