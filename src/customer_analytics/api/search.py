@@ -6,10 +6,10 @@ so the index first narrows to the clients sharing the most of the query's charac
 few with rapidfuzz. A trigram weighs the more the fewer clients have it (inverse document
 frequency), and only the query's rarest trigrams are looked up, up to a bounded number of
 postings: they say the most, and the work no longer grows with common trigrams. Candidates are
-the clients sharing at least half the best client's weight, the CANDIDATES heaviest at most:
-when one client clearly matches best, few others are scored. A client's score is its best
-field's: WRatio for name and email (whole, partial and reordered-token matches), plain ratio
-for the postcode without spaces.
+the clients sharing at least half the best client's weight, at least the MIN_CANDIDATES and at
+most the CANDIDATES heaviest: when one client clearly matches best, few others are scored. A
+client's score is its best field's: WRatio for name and email (whole, partial and
+reordered-token matches), plain ratio for the postcode without spaces.
 
 The index holds exactly the values the principal's view returned: a masked email
 ('***MASKED***') is not indexed, so nobody finds a client by data they may not see.
