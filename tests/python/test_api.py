@@ -624,6 +624,34 @@ def test_search_candidates_are_those_close_to_the_best_ties_in_corpus_order(monk
     assert candidates("zebedee quixote") == [300]  # its 3 rarest trigrams are its own
 
 
+def test_the_search_quality_benchmark_reads_the_rank_of_the_original():
+    """bench/search_quality.py on made-up FEBRL-like records (no download): a duplicate's
+    original is found by id, recall and MRR are read from its rank, and the exact-name baseline
+    finds only duplicates spelt like their original."""
+    quality = load_python_file("bench/search_quality.py")
+    assert quality.original_id("rec-552-dup-3") == quality.original_id("rec-552-org") == "rec-552"
+    assert quality.measure([[5, 7], [1, 2, 3], [], [8]], [7, 3, 9, 8]) == {
+        "queries": 4, "recall_at_1": 0.25, "recall_at_10": 0.75, "mrr": round(11 / 6 / 4, 4)
+    }  # fmt: skip
+    people = [("anna", "smith", "2000"), ("john", "brown", "3000"), ("mary", "jones", "4000")]
+    originals = [
+        {"rec_id": f"rec-{i}-org", "given_name": given, "surname": surname, "postcode": postcode}
+        for i, (given, surname, postcode) in enumerate(people)
+    ]
+    duplicates = [{**original, "rec_id": f"rec-{i}-dup-0"} for i, original in enumerate(originals)]
+    duplicates[0]["given_name"] = "ana"  # a typo
+    result = quality.evaluate(originals, duplicates, [("John Brown", None, "9999")])
+    assert result["indexed"] == 4
+    # John Brown: the distractor, indexed first with the same name, wins the tie; Ana Smith is
+    # found by search only.
+    assert result["name"]["recall_at_1"] == round(2 / 3, 4)
+    assert result["name"]["recall_at_10"] == 1.0
+    assert result["exact normalised name"] == {
+        "queries": 3, "recall_at_1": round(1 / 3, 4), "recall_at_10": round(2 / 3, 4),
+        "mrr": round((1 / 2 + 1) / 3, 4),
+    }  # fmt: skip
+
+
 def test_principals_never_share_a_session(api):
     """Requests of two principals interleaved on one server: each gets its own masking."""
     key = first_client(api, UK)["client_key"]
