@@ -33,12 +33,19 @@ from conftest import load_python_file
 from fastapi import FastAPI
 from rapidfuzz import fuzz, process
 
-from customer_analytics.api import models
+from customer_analytics.api import models, search
 from customer_analytics.api.app import create_app
 from customer_analytics.api.cli import server_process
 from customer_analytics.api.duckdb_reader import PublishedDuckDB, read_snapshot
 from customer_analytics.api.keys import KeyStore, Principal, key_digest
-from customer_analytics.api.search import FIELDS, MIN_SCORE, compact, normalise, trigrams
+from customer_analytics.api.search import (
+    FIELDS,
+    MIN_SCORE,
+    SearchIndex,
+    compact,
+    normalise,
+    trigrams,
+)
 from customer_analytics.publish import publish_file
 
 UK, WESTERN_EUROPE = "UK & Ireland", "Western Europe"
@@ -251,6 +258,25 @@ def test_a_profile_body_is_the_bytes_fastapi_writes_for_the_response_model(api, 
         assert first.headers["x-published-at"] and first.headers["x-as-of-date"]
 
 
+@pytest.mark.parametrize("who", ["crm", "uk"])
+def test_a_search_body_is_the_bytes_of_the_response_model(api, who):
+    """Snapshot.search_json joins a page's body from each row's JSON, made once per snapshot:
+    for names, emails, postcodes and odd text, as either principal sees them (masked emails),
+    it must be the bytes models.search_page_json writes for the same page, which the search
+    shortcut test checks against FastAPI's own path."""
+    snapshot = read_snapshot(api.published, Principal(*PRINCIPALS[who]))
+    rows = snapshot.profiles.select(["client_name", "email", "postcode"]).to_pylist()
+    queries = ['"quoted" \\ back', "tab\tnew\nline", "Zoë Ünal", "\u2028 smith", "a" * 200]
+    for row in rows[:: max(len(rows) // 40, 1)]:
+        queries += [value for value in row.values() if value]
+    for number, query in enumerate(queries):
+        page, size = (1, 20) if number % 2 else (2, 3)
+        total, results = snapshot.search(query, (page - 1) * size, size)
+        expected = models.search_page_json(models.search_page(query, total, page, size, results))
+        assert snapshot.search_json(query, page, size) == expected, query
+    assert len(queries) > 60
+
+
 def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api):
     """The cache lives in a snapshot, which is one principal's view of one publish: a body is
     never another principal's (nor, with a new snapshot per publish, another publish's: the
@@ -275,13 +301,46 @@ def test_cached_profile_bodies_are_one_principals_bounded_and_rebuilt_equal(api)
     assert uncached.profile_json(key) == crm_body and not uncached.profile_bodies
 
 
+def shortcut_answers(api, requests: list, heads: list = ()) -> tuple[list, list, list]:
+    """(the answers of the app without its shortcuts, those with them, the paths of the requests
+    that reached the router with them) to GET `requests` and HEAD `heads`, each a (path,
+    headers) pair, for the keys of crm, uk and intern."""
+    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
+            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
+    store = KeyStore(keys)
+    reached: list[str] = []
+
+    async def answers(app) -> list[tuple]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            found = []
+            for method, pairs in (("GET", requests), ("HEAD", heads)):
+                for path, headers in pairs:
+                    response = await client.request(method, path, headers=headers)
+                    found.append((path, response.status_code, response.headers.multi_items(),
+                                  response.content))  # fmt: skip
+            return found
+
+    def fresh(shortcuts: bool):
+        app = create_app(PublishedDuckDB(api.published), store, shortcuts=shortcuts)
+        router = app.router
+
+        async def record(scope, receive, send):
+            reached.append(scope["raw_path"].decode() + "?" + scope["query_string"].decode())
+            await router(scope, receive, send)
+
+        app.router = record  # the app's own routes, counted
+        return app
+
+    plain = uvloop.run(answers(fresh(shortcuts=False)))
+    reached.clear()
+    return plain, uvloop.run(answers(fresh(shortcuts=True))), reached
+
+
 def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
     """CachedProfiles answers plain profile lookups before FastAPI: for those and for every
     request it must leave to the app (errors, encodings, query strings, other routes), the
     status, headers and body equal those of the app without it."""
-    keys = {digest: Principal(*PRINCIPALS[who]) for who, digest in
-            ((who, key_digest(api.keys[who])) for who in ("crm", "uk", "intern"))}  # fmt: skip
-    store = KeyStore(keys)
     uk, european = (
         first_client(api, UK)["client_key"],
         first_client(api, WESTERN_EUROPE)["client_key"],
@@ -308,39 +367,78 @@ def test_the_cached_profile_shortcut_answers_as_the_app_does(api):
         ("/clients/top-value", [("x-api-key", crm)]),
         ("/clients/", [("x-api-key", crm)]),
     ]
-    reached: list[str] = []
-
-    async def answers(app) -> list[tuple]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            found = []
-            for path, headers in requests:
-                response = await client.get(path, headers=headers)
-                found.append((path, response.status_code, response.headers.multi_items(),
-                              response.content))  # fmt: skip
-            head = await client.head(f"/clients/{uk}", headers={"x-api-key": crm})
-            return [*found, (head.status_code, head.headers.multi_items(), head.content)]
-
-    def fresh(cached: bool):
-        app = create_app(PublishedDuckDB(api.published), store, cached_profiles=cached)
-        router = app.router
-
-        async def record(scope, receive, send):
-            reached.append(scope["path"])
-            await router(scope, receive, send)
-
-        app.router = record  # the app's own routes, counted
-        return app
-
-    plain = uvloop.run(answers(fresh(cached=False)))
-    reached.clear()
-    shortcut = uvloop.run(answers(fresh(cached=True)))
+    plain, shortcut, reached = shortcut_answers(
+        api, requests, heads=[(f"/clients/{uk}", [("x-api-key", crm)])]
+    )
     assert shortcut == plain
     assert [status for _, status, _, _ in plain[:4]] == [200, 200, 404, 403]
     # Of the 9 GETs of the UK client (one with a query string) and the HEAD, the 3 that answer
     # 200 without a query string (the CRM key, the UK lead's, the CRM key first of two) never
     # reached the router; the other 7 did.
-    assert reached.count(f"/clients/{uk}") == 7, reached
+    assert sum(path.startswith(f"/clients/{uk}?") for path in reached) == 7, reached
+
+
+def test_the_search_shortcut_answers_as_the_app_does(api):
+    """FastSearch answers plain searches before FastAPI, with the body FastAPI would write: for
+    those and for every request it must leave to the app (errors, repeated or unknown or
+    oddly written parameters, encodings, other principals), status, headers and body equal
+    those of the app without it; only the plain 200 searches skip the router."""
+    client = first_client(api, UK)
+    name = client["client_name"]
+    crm, lead, intern = api.keys["crm"], api.keys["uk"], api.keys["intern"]
+    fast = [
+        f"q={name}",
+        f"q={name}&page=2&page_size=3",
+        f"page_size=100&page=100&q={name}",
+        f"q={client['email']}",
+        "q=J%C3%A9r%C3%B4me+Dubois&page_size=5",
+        "q=" + "a" * 200,
+        "q=%2Bsmith%26page%3D2",  # '+smith&page=2' is the query
+    ]
+    slow = [
+        "",
+        "q=",
+        "q=%20;--",
+        "q=" + "a" * 201,
+        "q=smith&page=0",
+        "q=smith&page=101",
+        "q=smith&page_size=0",
+        "q=smith&page_size=101",
+        "q=smith&page=01",
+        "q=smith&page=%2B2",
+        "q=smith&page=2.0",
+        "q=smith&page_size=abc",
+        "q=smith&q=jones",
+        "q=smith&page=1&page=2",
+        "q=smith&other=1",
+        "q=%FF%FEsmith",
+        "q",
+    ]
+    requests = [(f"/clients/search?{query}", [("x-api-key", crm)]) for query in fast + slow]
+    requests += [
+        (f"/clients/search?q={name}", [("x-api-key", lead)]),  # fast: the lead's view
+        (f"/clients/search?q={client['email']}", [("x-api-key", lead)]),  # fast
+        (f"/clients/search?q={name}", [("x-api-key", crm), ("x-api-key", "forged")]),  # fast
+        (f"/clients/search?q={name}", [("x-api-key", intern)]),  # 403
+        (f"/clients/search?q={name}", []),  # 401
+        (f"/clients/search?q={name}", [("x-api-key", "forged"), ("x-api-key", crm)]),  # 401
+        (f"/clients/%73earch?q={name}", [("x-api-key", crm)]),
+        (f"/clients/search/?q={name}", [("x-api-key", crm)]),
+    ]
+    plain, shortcut, reached = shortcut_answers(
+        api, requests, heads=[(f"/clients/search?q={name}", [("x-api-key", crm)])]
+    )
+    assert shortcut == plain
+    statuses = [status for _, status, _, _ in plain]
+    assert statuses[: len(fast)] == [200] * len(fast)
+    assert statuses[len(fast) : len(fast) + 8] == [422] * 8
+    assert statuses[-9:-3] == [200, 200, 200, 403, 401, 401]
+    # Lead and CRM see different things for the same query (masked emails, regions).
+    assert plain[len(fast + slow)][3] != plain[0][3]
+    assert json.loads(plain[1][3])["results"] == json.loads(plain[0][3])["results"][3:6]
+    # The fast searches (and the lead's two, and the CRM key first of two) never reached the
+    # router, nor did the one that is not UTF-8 (RequireUtf8 answers it); every other did.
+    assert len(reached) == len(requests) + 1 - len(fast) - 3 - 1, reached
 
 
 def test_sales_leadership_gets_its_regions_only_with_pii_masked(api):
@@ -503,6 +601,55 @@ def test_search_ranks_as_full_scoring_would_and_pages_that_ranking(api):
         assert [(hit.row, hit.score, hit.matched_on) for hit in hits] == expected, query
         assert total == len(expected)
         assert snapshot.index.search(query, 3, 4) == (total, hits[3:7])
+
+
+def test_search_candidates_are_those_close_to_the_best_ties_in_corpus_order(monkeypatch):
+    """The candidate step on a made-up corpus: clients sharing as much of the query as the best
+    one are all candidates, up to CANDIDATES, ties in corpus order; a query one client matches
+    far better than any other still gets the MIN_CANDIDATES heaviest; and with a postings budget
+    of 1, only the query's rarest trigrams are looked up."""
+    names = ["anna smith"] * 300 + ["zebedee quixote"] + [f"zebedee jones {i}" for i in range(40)]
+    names += [f"client {i} smithson" for i in range(500)]
+    index = SearchIndex(names, [None] * len(names), [""] * len(names))
+
+    def candidates(query: str) -> list[int]:
+        text = normalise(query)
+        return index.candidates(trigrams(text) | trigrams(compact(text))).tolist()
+
+    assert candidates("anna smith") == list(range(search.CANDIDATES))
+    # Far ahead of the 40 other Zebedees, which share a third of its trigrams and tie.
+    joneses = list(range(301, 341))
+    assert candidates("zebedee quixote") == [300] + joneses[: search.MIN_CANDIDATES - 1]
+    monkeypatch.setattr(search, "POSTINGS_BUDGET", 1)
+    assert candidates("zebedee quixote") == [300]  # its 3 rarest trigrams are its own
+
+
+def test_the_search_quality_benchmark_reads_the_rank_of_the_original():
+    """bench/search_quality.py on made-up FEBRL-like records (no download): a duplicate's
+    original is found by id, recall and MRR are read from its rank, and the exact-name baseline
+    finds only duplicates spelt like their original."""
+    quality = load_python_file("bench/search_quality.py")
+    assert quality.original_id("rec-552-dup-3") == quality.original_id("rec-552-org") == "rec-552"
+    assert quality.measure([[5, 7], [1, 2, 3], [], [8]], [7, 3, 9, 8]) == {
+        "queries": 4, "recall_at_1": 0.25, "recall_at_10": 0.75, "mrr": round(11 / 6 / 4, 4)
+    }  # fmt: skip
+    people = [("anna", "smith", "2000"), ("john", "brown", "3000"), ("mary", "jones", "4000")]
+    originals = [
+        {"rec_id": f"rec-{i}-org", "given_name": given, "surname": surname, "postcode": postcode}
+        for i, (given, surname, postcode) in enumerate(people)
+    ]
+    duplicates = [{**original, "rec_id": f"rec-{i}-dup-0"} for i, original in enumerate(originals)]
+    duplicates[0]["given_name"] = "ana"  # a typo
+    result = quality.evaluate(originals, duplicates, [("John Brown", None, "9999")])
+    assert result["indexed"] == 4
+    # John Brown: the distractor, indexed first with the same name, wins the tie; Ana Smith is
+    # found by search only.
+    assert result["name"]["recall_at_1"] == round(2 / 3, 4)
+    assert result["name"]["recall_at_10"] == 1.0
+    assert result["exact normalised name"] == {
+        "queries": 3, "recall_at_1": round(1 / 3, 4), "recall_at_10": round(2 / 3, 4),
+        "mrr": round((1 / 2 + 1) / 3, 4),
+    }  # fmt: skip
 
 
 def test_principals_never_share_a_session(api):

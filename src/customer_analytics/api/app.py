@@ -8,9 +8,10 @@ Every error is JSON: {"status", "error", "message"}; never a traceback.
 # No `from __future__ import annotations`: FastAPI reads the Annotated aliases defined inside
 # create_app from the live annotations.
 import logging
+import re
 from contextlib import asynccontextmanager
 from typing import Annotated
-from urllib.parse import unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 import anyio
 from fastapi import Depends, FastAPI, Path, Query, Request, Response, Security
@@ -34,6 +35,8 @@ log = logging.getLogger("customer_analytics.api")
 
 MAX_LIMIT = 1000
 MAX_KEY_IN_PATH = 200  # a longer client key is a 422
+# Search: the longest q, the last page, the largest and the default page size.
+MAX_QUERY, MAX_PAGE, PAGE_SIZE = 200, 100, 20
 ERROR_RESPONSES = {
     status: {"model": models.Error, "description": description}
     for status, description in {
@@ -86,16 +89,12 @@ class RequireUtf8:
         await self.app(scope, receive, send)
 
 
-class CachedProfiles:
-    """ASGI middleware: a profile lookup that will be answered 200 is answered here, from the
-    snapshot's JSON body, before FastAPI's routing and dependency solving (about 40 % of a
-    cached lookup's CPU). Only a plain `GET /clients/{client_key}`: ASCII path without
-    percent-encoding, no query string, a key in the key file, a snapshot in memory (DuckDB
-    backend) and a client the principal sees. Anything else — every error included — goes on to
-    the app, which answers it as it always does. The response is the one the endpoint builds."""
-
-    PREFIX = "/clients/"
-    OTHER_ROUTES = frozenset({"search", "at-risk", "top-value"})
+class Shortcut:
+    """ASGI middleware base: a GET request that `answer` can answer 200 from the caller's
+    in-memory snapshot is answered here, before FastAPI's routing, dependency solving and
+    response validation (about half of a cheap request's CPU). `answer` returns None for
+    anything else — every error included — which goes on to the app, which answers it as it
+    always does; what `answer` returns is the response the endpoint would build."""
 
     def __init__(self, app, reader, keys: KeyStore):
         self.app, self.reader, self.keys = app, reader, keys
@@ -112,6 +111,40 @@ class CachedProfiles:
         await self.app(scope, receive, send)
 
     async def answer(self, scope) -> Response | None:
+        raise NotImplementedError
+
+    async def snapshot(self, scope):
+        """The snapshot that answers the request's key (a key in the key file, a snapshot in
+        memory: the DuckDB backend), or None."""
+        # The first X-API-Key header, as Starlette's Headers.get reads it.
+        key = next((value for name, value in scope["headers"] if name == b"x-api-key"), None)
+        principal = self.keys.principal_for(key.decode("latin-1")) if key else None
+        if principal is None:
+            return None
+        try:
+            view = await self.reader.view(principal)
+        except ApiError:
+            return None
+        return None if view.blocking else view
+
+
+def json_body(body: bytes, view) -> Response:
+    """A 200 JSON response with the headers FastAPI's path writes: content-length,
+    content-type, then the endpoint's stamp."""
+    response = Response(body, media_type="application/json")
+    stamp(response, view)
+    return response
+
+
+class CachedProfiles(Shortcut):
+    """A profile lookup answered from the snapshot's JSON body. Only a plain
+    `GET /clients/{client_key}`: ASCII path without percent-encoding, no query string, a key in
+    the key file, a snapshot in memory and a client the principal sees."""
+
+    PREFIX = "/clients/"
+    OTHER_ROUTES = frozenset({"search", "at-risk", "top-value"})
+
+    async def answer(self, scope) -> Response | None:
         path = scope["path"]
         client_key = path[len(self.PREFIX) :]
         if (
@@ -125,23 +158,57 @@ class CachedProfiles:
             or client_key in self.OTHER_ROUTES
         ):
             return None
-        # The first X-API-Key header, as Starlette's Headers.get reads it.
-        key = next((value for name, value in scope["headers"] if name == b"x-api-key"), None)
-        principal = self.keys.principal_for(key.decode("latin-1")) if key else None
-        if principal is None:
+        view = await self.snapshot(scope)
+        body = view.profile_json(client_key) if view is not None else None
+        return json_body(body, view) if body is not None else None
+
+
+class FastSearch(Shortcut):
+    """A search answered without FastAPI: only `GET /clients/search` (path not
+    percent-encoded) whose query string has `q` and at most `page` and `page_size`, each once,
+    all valid (a `q` of 1 to MAX_QUERY characters with a letter or a digit, page numbers as
+    plain decimal digits in range), a key in the key file and a snapshot in memory. The body is
+    SearchPage as FastAPI would validate and serialise it (Snapshot.search_json)."""
+
+    PATH = "/clients/search"
+
+    async def answer(self, scope) -> Response | None:
+        if (
+            scope["path"] != self.PATH
+            or scope.get("raw_path") != b"/clients/search"
+            or scope.get("root_path")
+        ):
             return None
-        try:
-            view = await self.reader.view(principal)
-        except ApiError:
+        params = search_parameters(scope.get("query_string") or b"")
+        if params is None:
             return None
-        if view.blocking:
+        view = await self.snapshot(scope)
+        return json_body(view.search_json(*params), view) if view is not None else None
+
+
+PLAIN_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
+
+
+def search_parameters(query_string: bytes) -> tuple[str, int, int] | None:
+    """(q, page, page_size) of a search query string the endpoint would answer 200, parsed as
+    Starlette parses it; None for anything else (FastAPI then decides)."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    found = dict(pairs)
+    if len(found) != len(pairs) or not found.keys() <= {"q", "page", "page_size"}:
+        return None
+    query = found.get("q")
+    if query is None or not 1 <= len(query) <= MAX_QUERY or not normalise(query):
+        return None
+    numbers = []
+    for name, default, largest in (("page", 1, MAX_PAGE), ("page_size", PAGE_SIZE, MAX_PAGE)):
+        text = found.get(name)
+        if text is None:
+            numbers.append(default)
+        elif PLAIN_NUMBER.fullmatch(text) and int(text) <= largest:
+            numbers.append(int(text))
+        else:
             return None
-        body = view.profile_json(client_key)
-        if body is None:
-            return None
-        response = Response(body, media_type="application/json")
-        stamp(response, view)
-        return response
+    return query, *numbers
 
 
 async def call(view, method, *args):
@@ -158,9 +225,10 @@ def stamp(response: Response, view) -> None:
         response.headers["X-As-Of-Date"] = view.as_of_date.isoformat()
 
 
-def create_app(reader, keys: KeyStore, *, cached_profiles: bool = True) -> FastAPI:
+def create_app(reader, keys: KeyStore, *, shortcuts: bool = True) -> FastAPI:
     """The API over `reader` (PublishedDuckDB or PublishedSnowflake), authenticating `keys`;
-    cached_profiles=False leaves out the CachedProfiles shortcut (tests compare the two)."""
+    shortcuts=False leaves out the CachedProfiles and FastSearch middleware (tests compare the
+    two)."""
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -173,9 +241,11 @@ def create_app(reader, keys: KeyStore, *, cached_profiles: bool = True) -> FastA
         version="1.0",
         lifespan=lifespan,
     )
-    app.add_middleware(RequireUtf8)
-    if cached_profiles:
+    # The last added runs first: RequireUtf8 before the shortcuts, which read the query string.
+    if shortcuts:
         app.add_middleware(CachedProfiles, reader=reader, keys=keys)
+        app.add_middleware(FastSearch, reader=reader, keys=keys)
+    app.add_middleware(RequireUtf8)
     api_key = APIKeyHeader(
         name="X-API-Key",
         auto_error=False,
@@ -271,10 +341,12 @@ def create_app(reader, keys: KeyStore, *, cached_profiles: bool = True) -> FastA
         response: Response,
         q: Annotated[
             str,
-            Query(min_length=1, max_length=200, description="Name, email or postcode, fuzzy."),
+            Query(
+                min_length=1, max_length=MAX_QUERY, description="Name, email or postcode, fuzzy."
+            ),
         ],
-        page: Annotated[int, Query(ge=1, le=100, description="1 = the best matches.")] = 1,
-        page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1 = the best matches.")] = 1,
+        page_size: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE_SIZE,
     ):
         """Golden clients whose name, email or postcode resembles `q`, best first."""
         if not normalise(q):
@@ -282,13 +354,7 @@ def create_app(reader, keys: KeyStore, *, cached_profiles: bool = True) -> FastA
         _, (total, found) = await answer(
             principal, response, "search", q, (page - 1) * page_size, page_size
         )
-        return {
-            "query": q,
-            "total": total,
-            "page": page,
-            "page_size": page_size,
-            "results": found,
-        }
+        return models.search_page(q, total, page, page_size, found)
 
     @app.get(
         "/clients/at-risk",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, Field, TypeAdapter
+from pydantic_core import to_json
 
 
 class Error(BaseModel):
@@ -126,7 +127,9 @@ class SearchResult(BaseModel):
 
 class SearchPage(BaseModel):
     query: str
-    total: int = Field(description="Clients matching (at most the 200 best candidates).")
+    total: int = Field(
+        description="Clients matching: at most the 100 candidates closest to the query."
+    )
     page: int
     page_size: int
     results: list[SearchResult]
@@ -330,6 +333,52 @@ def client_profile_json(row: dict) -> bytes:
     both steps; test_api.py checks them against FastAPI's own path."""
     model = PROFILE_ADAPTER.validate_python(client_profile(row), from_attributes=True)
     return PROFILE_ADAPTER.dump_json(model, by_alias=True)
+
+
+def search_page(query: str, total: int, page: int, page_size: int, results: list) -> dict:
+    """The search endpoint's answer (SearchPage)."""
+    return {"query": query, "total": total, "page": page, "page_size": page_size,
+            "results": results}  # fmt: skip
+
+
+SEARCH_PAGE_ADAPTER = TypeAdapter(SearchPage)
+# A search result's columns of v_client_360 (the rest of SearchResult is the match).
+SEARCH_RESULT_COLUMNS = [
+    name for name in SearchResult.model_fields if name not in ("score", "matched_on")
+]
+
+
+def search_page_json(page: dict) -> bytes:
+    """search_page(...) as the JSON body FastAPI writes for `response_model=SearchPage`
+    (validated, then dumped by pydantic, as client_profile_json); test_api.py checks it against
+    FastAPI's own path."""
+    model = SEARCH_PAGE_ADAPTER.validate_python(page, from_attributes=True)
+    return SEARCH_PAGE_ADAPTER.dump_json(model, by_alias=True)
+
+
+def search_result_openings(rows: list[dict]) -> list[bytes]:
+    """Each row's SearchResult as pydantic writes it, up to its match: b'{"client_key":…,
+    "segment_name":…,'. pydantic_core's to_json escapes strings as the model's dump does."""
+    return [to_json(row)[:-1] + b"," for row in rows]
+
+
+def search_page_bytes(
+    query: str, total: int, page: int, page_size: int, openings: list[bytes], hits: list
+) -> bytes:
+    """search_page_json of the page whose results are the `hits` (score, matched_on) of the
+    rows whose search_result_openings are `openings`, joined from bytes: the same body without
+    building, validating and dumping the page."""
+    results = b",".join(
+        b'%b"score":%b,"matched_on":%b}' % (opening, to_json(hit.score), to_json(hit.matched_on))
+        for opening, hit in zip(openings, hits, strict=True)
+    )
+    return b'{"query":%b,"total":%d,"page":%d,"page_size":%d,"results":[%b]}' % (
+        to_json(query),
+        total,
+        page,
+        page_size,
+        results,
+    )
 
 
 def business_health(months: list[dict], as_of_date: dt.date | None) -> dict:
