@@ -341,19 +341,10 @@ def search_page(query: str, total: int, page: int, page_size: int, results: list
             "results": results}  # fmt: skip
 
 
-SEARCH_PAGE_ADAPTER = TypeAdapter(SearchPage)
 # A search result's columns of v_client_360 (the rest of SearchResult is the match).
 SEARCH_RESULT_COLUMNS = [
     name for name in SearchResult.model_fields if name not in ("score", "matched_on")
 ]
-
-
-def search_page_json(page: dict) -> bytes:
-    """search_page(...) as the JSON body FastAPI writes for `response_model=SearchPage`
-    (validated, then dumped by pydantic, as client_profile_json); test_api.py checks it against
-    FastAPI's own path."""
-    model = SEARCH_PAGE_ADAPTER.validate_python(page, from_attributes=True)
-    return SEARCH_PAGE_ADAPTER.dump_json(model, by_alias=True)
 
 
 def search_result_openings(rows: list[dict]) -> list[bytes]:
@@ -365,9 +356,10 @@ def search_result_openings(rows: list[dict]) -> list[bytes]:
 def search_page_bytes(
     query: str, total: int, page: int, page_size: int, openings: list[bytes], hits: list
 ) -> bytes:
-    """search_page_json of the page whose results are the `hits` (score, matched_on) of the
-    rows whose search_result_openings are `openings`, joined from bytes: the same body without
-    building, validating and dumping the page."""
+    """The body FastAPI writes for `response_model=SearchPage` (validated, then dumped by
+    pydantic) of the page whose results are the `hits` (score, matched_on) of the rows whose
+    search_result_openings are `openings`, joined from bytes without building, validating and
+    dumping the page; test_api.py checks the two are the same bytes."""
     results = b",".join(
         b'%b"score":%b,"matched_on":%b}' % (opening, to_json(hit.score), to_json(hit.matched_on))
         for opening, hit in zip(openings, hits, strict=True)

@@ -166,9 +166,9 @@ class Snapshot:
         return total, found
 
     def search_json(self, query: str, page: int, page_size: int) -> bytes:
-        """The search endpoint's JSON body for a page from 1: the bytes
-        models.search_page_json writes for search_page(query, *self.search(...)), joined from
-        the rows' JSON (test_api.py compares the two)."""
+        """The search endpoint's JSON body for a page from 1, as FastAPI writes
+        search_page(query, *self.search(...)), joined from the rows' JSON (test_api.py compares
+        the two)."""
         total, hits = self.index.search(query, (page - 1) * page_size, page_size)
         openings = [self.search_openings[hit.row] for hit in hits]
         return search_page_bytes(query, total, page, page_size, openings, hits)
