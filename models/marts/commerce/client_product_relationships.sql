@@ -13,12 +13,30 @@ lines as (
     select * from {{ ref('int_client_product_lines') }}
 ),
 
+clients as (
+    select * from {{ ref('client_dim') }}
+),
+
+client_numbers as (
+    {{ client_numbers('clients') }}
+),
+
+{# Grouped by client number, not client_key (macro client_numbers says why). #}
+numbered_lines as (
+    select
+        client_numbers.client_number,
+        lines.*
+    from lines
+    inner join client_numbers
+        on lines.client_key = client_numbers.client_key
+),
+
 {# Invoices per client and product first, so that purchase invoices are a count of rows (an
     invoice with a purchase line has a purchase date: staged lines are always dated); a
     count(distinct invoice_no) over every line cost half as much again at 10 M lines. #}
 invoice_products as (
     select
-        client_key,
+        client_number,
         product_key,
         invoice_no,
         min(category) as category,
@@ -27,13 +45,13 @@ invoice_products as (
         sum(quantity) as net_quantity,
         sum(net_amount) as net_value,
         sum(case when is_cancellation then net_amount else 0 end) as cancellation_value
-    from lines
-    group by client_key, product_key, invoice_no
+    from numbered_lines
+    group by client_number, product_key, invoice_no
 ),
 
-final as (
+client_products as (
     select
-        client_key,
+        client_number,
         product_key,
         min(category) as category,
         min(first_purchase_date) as first_purchase_date,
@@ -43,7 +61,23 @@ final as (
         cast(sum(net_value) as decimal(18, 2)) as net_value,
         cast(-sum(cancellation_value) as decimal(18, 2)) as cancelled_value
     from invoice_products
-    group by client_key, product_key
+    group by client_number, product_key
+),
+
+final as (
+    select
+        client_numbers.client_key,
+        client_products.product_key,
+        client_products.category,
+        client_products.first_purchase_date,
+        client_products.last_purchase_date,
+        client_products.purchase_invoices,
+        client_products.net_quantity,
+        client_products.net_value,
+        client_products.cancelled_value
+    from client_products
+    inner join client_numbers
+        on client_products.client_number = client_numbers.client_number
 )
 
 select * from final
