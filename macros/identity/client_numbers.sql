@@ -5,7 +5,9 @@
     client_recommendations 7.6–7.9 → 4.5–5.7 s; docs/benchmarks.md). The key is joined back to
     the grouped rows.
     Joining lines to these numbers drops none: a line's client_key comes from client_xref, whose
-    keys are client_dim's (relationships tests on transactions_fact and client_xref).
+    keys are client_dim's (relationships tests on transactions_fact and client_xref). A partial
+    `dbt run` that rebuilt client_dim but not transactions_fact would leave lines of retired keys
+    out here; `dbt build` stops on that relationships test first.
     clients: a relation with client_key, one row per client (client_dim).
 #}
 {% macro client_numbers(clients) -%}

@@ -27,8 +27,7 @@ client_numbers as (
     {{ client_numbers('clients') }}
 ),
 
-{# Clients by number, not client_key (macro client_numbers says why): the candidates (15 M
-   client × rule rows at 10 M lines) are matched with what the client bought and grouped. #}
+{# By client number, not client_key (macro client_numbers): 15 M candidates at 10 M lines. #}
 numbered_relationships as (
     select
         client_numbers.client_number,
