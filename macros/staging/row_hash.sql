@@ -3,7 +3,9 @@
     exact duplicates. ASCII control characters (unit separator between fields, record separator
     for NULL) cannot occur in sane CSV text, so neither a '|' inside a field nor a NULL standing
     beside an empty string can make two different rows hash alike. dbt.hash is MD5 of the text on
-    both targets.
+    both targets. One concat call builds the text: a chain of || builds every intermediate string,
+    which cost DuckDB a second of the two-core statement at 10 M lines. Its fields are never NULL,
+    so concat, which skips NULLs on DuckDB only, gives the same text on both targets.
 #}
 {% macro row_hash(columns) -%}
     {%- set fields = [] -%}
@@ -11,7 +13,7 @@
         {%- set field = 'coalesce(cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ '), chr(30))' -%}
         {%- do fields.append(field) -%}
     {%- endfor -%}
-    {{ dbt.hash(fields | join(' || chr(31) || ')) }}
+    {{ dbt.hash('concat(' ~ fields | join(', chr(31), ') ~ ')') }}
 {%- endmacro %}
 
 {#
