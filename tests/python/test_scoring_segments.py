@@ -236,3 +236,21 @@ def test_bad_input_gives_one_segment_and_a_reason(case):
     assert len(status["message"]) > 10
     assert len(result) == len(features)
     assert result["segment_name"].isin(["All Buyers", "No Purchases"]).all()
+
+
+def test_silhouettes_from_one_pass_equal_sklearns_score_for_every_labeling():
+    from sklearn import config_context
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    # 3,000 points span several chunks of SILHOUETTE_WORKING_MEMORY; the sample is a
+    # non-contiguous column slice, as choose_k passes it.
+    points = rng.normal(size=(3000, 4))[:, :3]
+    labelings = {
+        k: KMeans(n_clusters=k, n_init=2, random_state=0).fit_predict(points) for k in (2, 3, 6)
+    }
+    labelings[9] = rng.integers(0, 3, len(points)) * 7  # labels need not be 0..k-1
+    with config_context(working_memory=segments.SILHOUETTE_WORKING_MEMORY):
+        expected = {k: float(silhouette_score(points, labels)) for k, labels in labelings.items()}
+    assert segments.mean_silhouettes(points, labelings) == expected
