@@ -1,3 +1,5 @@
+{%- set survivors = client_attribute_survivorship() %}
+
 with
 
 records as (
@@ -8,31 +10,36 @@ revenue_bands as (
     select * from {{ ref('revenue_bands') }}
 ),
 
-survived as (
+numbered as (
     select
-        client_key,
-        row_number() over (partition by client_key order by client_id) as member_number,
-        {{ survivor('client_name', 'preferred_source') }} as client_name,
-        {{ survivor('client_type', 'preferred_source') }} as client_type,
-        {{ survivor('industry', 'preferred_source') }} as industry,
-        {{ survivor('parent_client_key', 'preferred_source') }} as parent_client_key,
-        {{ survivor('email', 'most_recent') }} as email,
-        {{ survivor('phone', 'most_recent') }} as phone,
-        {{ survivor('annual_revenue', 'most_recent') }} as annual_revenue,
-        {{ survivor('address_line', 'most_recent', 'address_line') }} as address_line,
-        {{ survivor('city', 'most_recent', 'address_line') }} as city,
-        {{ survivor('postcode', 'most_recent', 'address_line') }} as postcode,
-        {{ survivor('state', 'most_recent', 'address_line') }} as state,
-        {{ survivor('country', 'most_recent') }} as country,
-        {{ survivor('region', 'most_recent', 'country') }} as region,
-        {{ survivor('tax_id', 'most_complete') }} as tax_id,
-        {{ survivor('date_of_birth', 'most_complete') }} as date_of_birth
+        {%- for rule in survivorship_orders() %}
+        {{ survivorship_rank_under(rule) }} as {{ rule }}_number,
+        {%- endfor %}
+        records.*
     from records
 ),
 
+survivor_numbers as (
+    select
+        {%- for column, (rule, present) in survivors.items() %}
+        {{ survivor_number(column, rule, present) }} as {{ column }}_survivor,
+        {%- endfor %}
+        client_key
+    from numbered
+    group by client_key
+),
+
 golden as (
-    select * from survived
-    where member_number = 1
+    select
+        {%- for column, (rule, _) in survivors.items() %}
+        {%- set survivor = 'survivor_numbers.' ~ column ~ '_survivor' %}
+        {{ survivor_value('numbered', column, rule, survivor) }} as {{ column }},
+        {%- endfor %}
+        numbered.client_key
+    from numbered
+    inner join survivor_numbers
+        on numbered.client_key = survivor_numbers.client_key
+    group by numbered.client_key
 ),
 
 record_sources as (
