@@ -10,10 +10,18 @@ lines as (
     select * from {{ ref('transactions_fact') }}
 ),
 
+{# A second import of the fact (comment at product_lines). #}
+purchases as (
+    select * from {{ ref('transactions_fact') }}
+),
+
 as_of as (
     select {{ as_of_date() }} as as_of_date
 ),
 
+{# Product lines before the as-of date, read by monthly_sales alone. Read by three aggregates,
+   this CTE of every column made DuckDB hold all of its lines: at 50 M lines they spilled, and
+   the statement took 20.2 s against 4.7 s now. first_purchases reads the fact itself. #}
 product_lines as (
     select
         lines.*,
@@ -25,11 +33,37 @@ product_lines as (
         and lines.invoice_date < as_of.as_of_date
 ),
 
+purchase_lines as (
+    select
+        purchases.client_key,
+        cast({{ dbt.date_trunc('month', 'purchases.invoice_date') }} as date) as month_start
+    from purchases
+    cross join as_of
+    where
+        not purchases.is_non_product
+        and purchases.invoice_date < as_of.as_of_date
+        and purchases.client_key is not null
+        and not purchases.is_cancellation
+),
+
+monthly_sales as (
+    select
+        month_start,
+        sum(net_amount) as net_revenue,
+        sum(case when not is_cancellation then net_amount else 0 end) as gross_sales,
+        sum(case when is_cancellation then -net_amount else 0 end) as cancelled_value,
+        count(distinct case when not is_cancellation then invoice_no end) as purchase_invoices,
+        count(distinct case when not is_cancellation then client_key end) as active_clients
+    from product_lines
+    group by month_start
+),
+
+{# monthly_sales has a row for every month with product lines: the spine's ends. #}
 bounds as (
     select
         min(month_start) as first_month,
         max(month_start) as last_month
-    from product_lines
+    from monthly_sales
 ),
 
 months (month_start) as (
@@ -46,21 +80,8 @@ first_purchases as (
     select
         client_key,
         min(month_start) as first_month
-    from product_lines
-    where client_key is not null and not is_cancellation
+    from purchase_lines
     group by client_key
-),
-
-monthly_sales as (
-    select
-        month_start,
-        sum(net_amount) as net_revenue,
-        sum(case when not is_cancellation then net_amount else 0 end) as gross_sales,
-        sum(case when is_cancellation then -net_amount else 0 end) as cancelled_value,
-        count(distinct case when not is_cancellation then invoice_no end) as purchase_invoices,
-        count(distinct case when not is_cancellation then client_key end) as active_clients
-    from product_lines
-    group by month_start
 ),
 
 monthly_new_clients as (
