@@ -10,32 +10,52 @@ lines as (
     where not is_cancellation
 ),
 
-{# Per product first, so the products of an invoice are a count of rows: a
-   count(distinct product_key) over every line cost a fifth more at 10 M lines. #}
-invoice_products as (
-    select
-        client_key,
-        invoice_no,
-        product_key,
-        min(invoice_date) as invoice_date,
-        min(invoice_at) as invoice_at,
-        sum(net_amount) as net_amount,
-        sum(quantity) as quantity
-    from lines
-    group by client_key, invoice_no, product_key
+clients as (
+    select * from {{ ref('client_dim') }}
 ),
 
-final as (
+client_numbers as (
+    {{ client_numbers('clients') }}
+),
+
+{# Grouped by client number, not client_key (macro client_numbers says why). #}
+numbered_lines as (
     select
-        client_key,
+        client_numbers.client_number,
+        lines.*
+    from lines
+    inner join client_numbers
+        on lines.client_key = client_numbers.client_key
+),
+
+{# One group per invoice, the products counted distinct within it: grouping every line by
+    client, invoice and product first held a row per product line, which at 50 M lines spilled
+    9 GB to disk (40 s alone against 12 s, and 3.0 against 2.0 s at 10 M lines). #}
+invoices as (
+    select
+        client_number,
         invoice_no,
         min(invoice_date) as invoice_date,
         min(invoice_at) as invoice_at,
         cast(sum(net_amount) as decimal(18, 2)) as invoice_value,
         sum(quantity) as item_quantity,
-        count(*) as product_count
-    from invoice_products
-    group by client_key, invoice_no
+        count(distinct product_key) as product_count
+    from numbered_lines
+    group by client_number, invoice_no
+),
+
+final as (
+    select
+        client_numbers.client_key,
+        invoices.invoice_no,
+        invoices.invoice_date,
+        invoices.invoice_at,
+        invoices.invoice_value,
+        invoices.item_quantity,
+        invoices.product_count
+    from invoices
+    inner join client_numbers
+        on invoices.client_number = client_numbers.client_number
 )
 
 select * from final
