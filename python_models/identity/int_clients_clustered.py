@@ -858,6 +858,19 @@ def identical_pairs(features: pd.DataFrame) -> np.ndarray:
     return np.sort(np.column_stack([rows[:-1][same], rows[1:][same]]), axis=1).astype(np.int64)
 
 
+def identical_fields(features: pd.DataFrame, pairs: np.ndarray) -> np.ndarray:
+    """Per pair: do its records agree on every compared field, with at least two filled in?
+    Field by field: the pairs' codes of all fields at once took 0.5 GB per side at 7.7 M pairs."""
+    identical = np.ones(len(pairs), dtype=bool)
+    filled = np.zeros(len(pairs), dtype=np.int64)
+    for field in FIELDS:
+        codes = features[f"{field}_code"].to_numpy()
+        left = codes[pairs[:, 0]]
+        identical &= left == codes[pairs[:, 1]]
+        filled += left >= 0
+    return identical & (filled >= 2)
+
+
 def cluster_records(
     size: int,
     pairs: np.ndarray,
@@ -1010,10 +1023,7 @@ def explained_pairs(
     matched = scored.pairs[scored.match_probability >= threshold]
     group = connected_components(size, np.vstack([matched, decisions.force]).astype(np.int64))
     same_group = group[scored.pairs[:, 0]] == group[scored.pairs[:, 1]]
-    codes = features[[f"{field}_code" for field in FIELDS]].to_numpy()
-    identical = (codes[scored.pairs[:, 0]] == codes[scored.pairs[:, 1]]).all(axis=1) & (
-        (codes[scored.pairs[:, 0]] >= 0).sum(axis=1) >= 2
-    )
+    identical = identical_fields(features, scored.pairs)
     keep = (scored.match_probability >= PAIR_OUTPUT_FLOOR) | forced | never | same_group | identical
     pairs, levels, weights = scored.pairs[keep], scored.levels[keep], scored.weights[keep]
     rule_names = np.array(list(BLOCKING_RULE_FIELDS))
@@ -1132,6 +1142,8 @@ def deduplicate_clients(
         parameters,
     )
     scored = ScoredPairs(*(np.concatenate([a, b]) for a, b in zip(blocked, checked, strict=True)))
+    # scored holds copies: at 1 M records the blocked pairs' arrays are 0.9 GB.
+    del blocked, checked, pairs, rules, levels
     identical = identical_pairs(features)
     labels = cluster_records(
         len(features),
