@@ -20,7 +20,8 @@
     64-bit checksum of a raw row: much cheaper than row_hash's MD5 text, so an incremental run can
     compare a whole re-delivered file with what is loaded. Different rows may rarely share a
     checksum; that only makes a run reload all of them. Values depend on the warehouse's hash
-    function, so they are only ever compared within one warehouse.
+    function, so they are only ever compared within one warehouse. The key tests
+    (unique_combination, key_and_row_rules) group keys by it for the same reason.
 #}
 {% macro row_checksum(columns) -%}
     hash({{ columns | join(', ') }})
