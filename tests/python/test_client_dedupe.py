@@ -751,3 +751,15 @@ def test_golden_clients_do_not_depend_on_the_order_records_arrive_in():
     )
     assert (first["row_type"] == "pair").sum() > 0
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_identical_fields_needs_every_field_equal_and_two_filled_in():
+    codes = {field: [0, 0, -1, -1, 5, 5] for field in dedupe.FIELDS}
+    codes["name"] = [0, 0, 1, 1, 5, 6]  # pair 2: only the name differs
+    codes["email"] = [3, 3, 2, 2, 7, 7]
+    features = pd.DataFrame({f"{field}_code": values for field, values in codes.items()})
+    pairs = np.array([[0, 1], [2, 3], [4, 5]])
+    # every field filled and equal; only name and email filled (two) and equal; name differs
+    assert dedupe.identical_fields(features, pairs).tolist() == [True, True, False]
+    one_filled = features.assign(email_code=[3, 3, -1, -1, 7, 7])
+    assert dedupe.identical_fields(one_filled, pairs).tolist() == [True, False, False]

@@ -2,9 +2,10 @@
     Client × product as of the as-of date: when the client first and last bought the product,
     on how many invoices, how many units and for how much (cancellations subtract). A product
     the client only ever cancelled has no purchase dates and zero purchase invoices.
-    Built after int_client_invoices, whose rows it does not read: both group every product line
-    by client, invoice and product, and at 50 M lines the two hash tables side by side did not
-    fit in DuckDB's memory_limit (the one that started second ran out; docs/benchmarks.md).
+    Built after int_client_invoices, whose rows it does not read: both hold every product line's
+    client, invoice and product in a hash table (there, to count an invoice's products distinct),
+    and at 50 M lines the two side by side did not fit in DuckDB's memory_limit (the one that
+    started second ran out; docs/benchmarks.md).
 #}
 -- depends_on: {{ ref('int_client_invoices') }}
 with
