@@ -6,6 +6,9 @@
     client, invoice and product in a hash table (there, to count an invoice's products distinct),
     and at 50 M lines the two side by side did not fit in DuckDB's memory_limit (the one that
     started second ran out; docs/benchmarks.md).
+    The category is joined from product_dim at the end instead of carried through both group-bys
+    (a line's category is its product's): at 50 M lines the statement alone took 41.5 → 35.6 s,
+    spilling 8.4 GB instead of 10.6 GB.
 #}
 -- depends_on: {{ ref('int_client_invoices') }}
 with
@@ -16,6 +19,10 @@ lines as (
 
 clients as (
     select * from {{ ref('client_dim') }}
+),
+
+products as (
+    select * from {{ ref('product_dim') }}
 ),
 
 client_numbers as (
@@ -40,7 +47,6 @@ invoice_products as (
         client_number,
         product_key,
         invoice_no,
-        min(category) as category,
         min(case when not is_cancellation then invoice_date end) as first_purchase_date,
         max(case when not is_cancellation then invoice_date end) as last_purchase_date,
         sum(quantity) as net_quantity,
@@ -54,7 +60,6 @@ client_products as (
     select
         client_number,
         product_key,
-        min(category) as category,
         min(first_purchase_date) as first_purchase_date,
         max(last_purchase_date) as last_purchase_date,
         cast(count(first_purchase_date) as integer) as purchase_invoices,
@@ -69,7 +74,7 @@ final as (
     select
         client_numbers.client_key,
         client_products.product_key,
-        client_products.category,
+        products.category,
         client_products.first_purchase_date,
         client_products.last_purchase_date,
         client_products.purchase_invoices,
@@ -79,6 +84,8 @@ final as (
     from client_products
     inner join client_numbers
         on client_products.client_number = client_numbers.client_number
+    inner join products
+        on client_products.product_key = products.product_key
 )
 
 select * from final
