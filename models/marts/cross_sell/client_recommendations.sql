@@ -27,15 +27,30 @@ client_numbers as (
     {{ client_numbers('clients') }}
 ),
 
-{# By client number, not client_key (macro client_numbers): 15 M candidates at 10 M lines. #}
+{# Only products in a rule lead to or are an offer. Numbered in product_key order, they and the
+    client numbers (macro client_numbers) key the 15 M candidates at 10 M lines, not two
+    32-character keys. #}
+rule_products as (
+    select
+        product_key,
+        row_number() over (order by product_key) as product_number
+    from (
+        select antecedent_product_key as product_key from rules
+        union
+        select consequent_product_key as product_key from rules
+    ) as rule_product_keys
+),
+
 numbered_relationships as (
     select
         client_numbers.client_number,
-        all_relationships.product_key,
+        rule_products.product_number,
         all_relationships.purchase_invoices
     from all_relationships
     inner join client_numbers
         on all_relationships.client_key = client_numbers.client_key
+    inner join rule_products
+        on all_relationships.product_key = rule_products.product_key
 ),
 
 relationships as (
@@ -45,42 +60,48 @@ relationships as (
 
 {# A client reaches a candidate through each rule whose antecedent it bought: the strongest of
    them is the one with the lowest rule_order among the consequent's rules, so one grouped pass
-   over the client's candidates picks it (a window over them sorted every candidate). #}
+   over the client's candidates picks it (a window over them sorted every candidate). A
+   consequent discontinued or unknown loses all its rules: the others keep their order. #}
 ordered_rules as (
     select
-        *,
+        rules.*,
+        antecedent.product_number as antecedent_number,
+        consequent.product_number as consequent_number,
         row_number() over (
-            partition by consequent_product_key
-            order by confidence desc, lift desc, antecedent_product_key asc
+            partition by rules.consequent_product_key
+            order by rules.confidence desc, rules.lift desc, rules.antecedent_product_key asc
         ) as rule_order
     from rules
+    inner join rule_products as antecedent
+        on rules.antecedent_product_key = antecedent.product_key
+    inner join rule_products as consequent
+        on rules.consequent_product_key = consequent.product_key
+    inner join products
+        on rules.consequent_product_key = products.product_key
+    where coalesce(products.status, 'active') <> 'discontinued'
 ),
 
 candidate_rules as (
     select
         relationships.client_number,
-        ordered_rules.consequent_product_key as product_key,
+        ordered_rules.consequent_number,
         min(ordered_rules.rule_order) as rule_order,
         count(*) as supporting_rules
     from relationships
     inner join ordered_rules
-        on relationships.product_key = ordered_rules.antecedent_product_key
-    inner join products
-        on ordered_rules.consequent_product_key = products.product_key
+        on relationships.product_number = ordered_rules.antecedent_number
     left join numbered_relationships as already_bought
         on
             relationships.client_number = already_bought.client_number
-            and ordered_rules.consequent_product_key = already_bought.product_key
-    where
-        already_bought.product_key is null
-        and coalesce(products.status, 'active') <> 'discontinued'
-    group by relationships.client_number, ordered_rules.consequent_product_key
+            and ordered_rules.consequent_number = already_bought.product_number
+    where already_bought.product_number is null
+    group by relationships.client_number, ordered_rules.consequent_number
 ),
 
 candidates as (
     select
         candidate_rules.client_number,
-        candidate_rules.product_key,
+        ordered_rules.consequent_product_key as product_key,
         ordered_rules.antecedent_product_key as because_of_product_key,
         ordered_rules.confidence,
         ordered_rules.lift,
@@ -88,7 +109,7 @@ candidates as (
     from candidate_rules
     inner join ordered_rules
         on
-            candidate_rules.product_key = ordered_rules.consequent_product_key
+            candidate_rules.consequent_number = ordered_rules.consequent_number
             and candidate_rules.rule_order = ordered_rules.rule_order
 ),
 

@@ -29,26 +29,49 @@ product_baskets as (
     having count(*) >= totals.min_baskets
 ),
 
+{# The frequent products are numbered in product_key order: the self-join and its group-by then
+    key on integers, not on 32-character keys. #}
+product_numbers as (
+    select
+        product_key,
+        row_number() over (order by product_key) as product_number
+    from product_baskets
+),
+
 frequent_basket_products as (
-    select basket_products.*
+    select
+        basket_products.invoice_no,
+        product_numbers.product_number
     from basket_products
-    inner join product_baskets
-        on basket_products.product_key = product_baskets.product_key
+    inner join product_numbers
+        on basket_products.product_key = product_numbers.product_key
+),
+
+numbered_pairs as (
+    select
+        first_product.product_number as first_product_number,
+        second_product.product_number as second_product_number,
+        count(*) as pair_baskets
+    from frequent_basket_products as first_product
+    inner join frequent_basket_products as second_product
+        on
+            first_product.invoice_no = second_product.invoice_no
+            and first_product.product_number < second_product.product_number
+    cross join totals
+    group by first_product.product_number, second_product.product_number, totals.min_baskets
+    having count(*) >= totals.min_baskets
 ),
 
 pairs as (
     select
         first_product.product_key as first_product_key,
         second_product.product_key as second_product_key,
-        count(*) as pair_baskets
-    from frequent_basket_products as first_product
-    inner join frequent_basket_products as second_product
-        on
-            first_product.invoice_no = second_product.invoice_no
-            and first_product.product_key < second_product.product_key
-    cross join totals
-    group by first_product.product_key, second_product.product_key, totals.min_baskets
-    having count(*) >= totals.min_baskets
+        numbered_pairs.pair_baskets
+    from numbered_pairs
+    inner join product_numbers as first_product
+        on numbered_pairs.first_product_number = first_product.product_number
+    inner join product_numbers as second_product
+        on numbered_pairs.second_product_number = second_product.product_number
 ),
 
 both_directions as (
