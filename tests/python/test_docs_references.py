@@ -51,7 +51,6 @@ NOT_NODES = {
     ("docs/history.md", "assignments_snapshot"): "a retired snapshot table, in the upgrade note",
     ("docs/history.md", "client_dim_snapshot"): "a retired snapshot table, in the upgrade note",
     ("docs/history.md", "fct_transactions"): "transactions_fact's old name, in the upgrade note",
-    ("docs/benchmarks.md", "fct_transactions"): "the fact's name when the report was measured",
     ("docs/snowflake.md", "query_history"): "Snowflake's own view of query costs",
     ("docs/snowflake.md", "crm_stage"): "the Snowflake stage the raw files are uploaded to",
 }
